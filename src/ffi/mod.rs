@@ -1,0 +1,184 @@
+//! The C surface: status codes, the panic boundary and pointer checks, then one file per concept.
+//!
+//! Nothing in the core knows about C. Each exported function checks its pointers, turns them into
+//! Rust values once, calls the core inside [`ffi_boundary!`] (so no panic unwinds into C), and
+//! maps the result to a [`restsign_status`].
+#![allow(non_camel_case_types)]
+
+use crate::Error;
+use std::ffi::{CStr, c_char};
+
+mod signer;
+pub use signer::*;
+
+/// Status of every fallible call: `RESTSIGN_OK` (0) or one of the `RESTSIGN_ERR_*` codes below.
+/// Numbers are never reused; `restsign_strerror` describes any value.
+pub type restsign_status = i32;
+
+/// Success.
+pub const RESTSIGN_OK: restsign_status = 0;
+/// A required pointer argument (a name, a method, an out-pointer) is NULL.
+pub const RESTSIGN_ERR_NULL_ARGUMENT: restsign_status = 1;
+/// A data pointer is NULL but its length is not zero.
+pub const RESTSIGN_ERR_NULL_WITH_LENGTH: restsign_status = 2;
+/// The handle argument is NULL.
+pub const RESTSIGN_ERR_NULL_HANDLE: restsign_status = 3;
+/// The output buffer is too small (or this was a size query): nothing was written and `*out_len`
+/// holds the capacity needed, terminating NUL included.
+pub const RESTSIGN_ERR_BUFFER_TOO_SMALL: restsign_status = 4;
+/// The scheme name is not one restsign knows.
+pub const RESTSIGN_ERR_UNKNOWN_SCHEME: restsign_status = 5;
+/// The secret is empty (or decodes to nothing).
+pub const RESTSIGN_ERR_EMPTY_SECRET: restsign_status = 6;
+/// The scheme needs a base64 secret and this one is not valid base64.
+pub const RESTSIGN_ERR_SECRET_NOT_BASE64: restsign_status = 7;
+/// The scheme needs a UUID key (`mtgox-stream`) and this one is not.
+pub const RESTSIGN_ERR_KEY_NOT_UUID: restsign_status = 8;
+/// The key is empty or contains control characters.
+pub const RESTSIGN_ERR_INVALID_KEY: restsign_status = 9;
+/// The HTTP method is empty or not an HTTP token.
+pub const RESTSIGN_ERR_INVALID_METHOD: restsign_status = 10;
+/// The scheme sends no headers (`mtgox-stream`): use `restsign_signer_sign_into`.
+pub const RESTSIGN_ERR_NO_HEADERS: restsign_status = 11;
+/// An input is too long for its output to be sized.
+pub const RESTSIGN_ERR_TOO_LONG: restsign_status = 12;
+/// restsign hit an internal error (a bug); the call had no effect.
+pub const RESTSIGN_ERR_INTERNAL: restsign_status = 13;
+
+/// Compile-time bound on a header scheme's signature text (SHA-512 as hex), without the NUL.
+pub const RESTSIGN_MAX_TAG_LEN: usize = 128;
+const _: () = assert!(RESTSIGN_MAX_TAG_LEN == crate::MAX_TAG_TEXT_LEN);
+
+/// Core errors and their status codes: one table, read both ways.
+const CORE_ERRORS: [(Error, restsign_status); 9] = [
+    (Error::UnknownScheme, RESTSIGN_ERR_UNKNOWN_SCHEME),
+    (Error::EmptySecret, RESTSIGN_ERR_EMPTY_SECRET),
+    (Error::SecretNotBase64, RESTSIGN_ERR_SECRET_NOT_BASE64),
+    (Error::KeyNotUuid, RESTSIGN_ERR_KEY_NOT_UUID),
+    (Error::InvalidKey, RESTSIGN_ERR_INVALID_KEY),
+    (Error::InvalidMethod, RESTSIGN_ERR_INVALID_METHOD),
+    (Error::BufferTooSmall { needed: 0 }, RESTSIGN_ERR_BUFFER_TOO_SMALL),
+    (Error::NoHeaders, RESTSIGN_ERR_NO_HEADERS),
+    (Error::TooLong, RESTSIGN_ERR_TOO_LONG),
+];
+
+pub(crate) fn status_of(err: Error) -> restsign_status {
+    let same = |e: &Error| std::mem::discriminant(e) == std::mem::discriminant(&err);
+    CORE_ERRORS.iter().find(|(e, _)| same(e)).map_or(RESTSIGN_ERR_INTERNAL, |&(_, s)| s)
+}
+
+/// A static, NUL-terminated description of any status value, known or not. Never NULL; never freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn restsign_strerror(status: restsign_status) -> *const c_char {
+    let text: &'static CStr = match status {
+        RESTSIGN_OK => c"success",
+        RESTSIGN_ERR_NULL_ARGUMENT => c"a required pointer argument is NULL",
+        RESTSIGN_ERR_NULL_WITH_LENGTH => c"a data pointer is NULL but its length is not zero",
+        RESTSIGN_ERR_NULL_HANDLE => c"the handle is NULL",
+        RESTSIGN_ERR_BUFFER_TOO_SMALL => {
+            c"the output buffer is too small; *out_len holds the capacity needed (NUL included)"
+        }
+        RESTSIGN_ERR_INTERNAL => c"internal error in restsign (a bug; please report it)",
+        _ => match CORE_ERRORS.iter().find(|&&(_, s)| s == status) {
+            Some((err, _)) => err.message(),
+            None => c"unknown restsign status code",
+        },
+    };
+    text.as_ptr()
+}
+
+/// The library version (`"MAJOR.MINOR.PATCH"`), static and NUL-terminated.
+#[unsafe(no_mangle)]
+pub extern "C" fn restsign_version() -> *const c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}
+
+/// Runs `body`, turning a panic into `RESTSIGN_ERR_INTERNAL` and `Err(status)` into that status.
+macro_rules! ffi_boundary {
+    ($body:block) => {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+            || -> Result<(), $crate::ffi::restsign_status> { $body },
+        )) {
+            Ok(Ok(())) => $crate::ffi::RESTSIGN_OK,
+            Ok(Err(status)) => status,
+            Err(_) => $crate::ffi::RESTSIGN_ERR_INTERNAL,
+        }
+    };
+}
+pub(crate) use ffi_boundary;
+
+/// `len` bytes at `ptr`; NULL is fine when `len` is 0.
+///
+/// # Safety
+/// A non-NULL `ptr` must be valid for reads of `len` bytes for `'a`.
+pub(crate) unsafe fn bytes_arg<'a>(ptr: *const c_char, len: usize) -> Result<&'a [u8], restsign_status> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(RESTSIGN_ERR_NULL_WITH_LENGTH);
+    }
+    if len > isize::MAX as usize {
+        return Err(RESTSIGN_ERR_TOO_LONG);
+    }
+    // SAFETY: non-NULL, length bounded, validity promised by the caller.
+    Ok(unsafe { std::slice::from_raw_parts(ptr.cast(), len) })
+}
+
+/// A NUL-terminated string argument; `invalid` is returned if it is not UTF-8.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to a NUL-terminated string valid for `'a`.
+pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, invalid: restsign_status) -> Result<&'a str, restsign_status> {
+    if ptr.is_null() {
+        return Err(RESTSIGN_ERR_NULL_ARGUMENT);
+    }
+    // SAFETY: non-NULL and NUL-terminated, as promised by the caller.
+    unsafe { CStr::from_ptr(ptr) }.to_str().map_err(|_| invalid)
+}
+
+/// The caller's text buffer contract: `write` fills the front of a slice of `out_cap - 1` bytes
+/// and returns the length; a NUL follows it and `*out_len` gets the length. If it does not fit,
+/// nothing is written and `*out_len` gets the capacity needed (NUL included).
+/// `out == NULL && out_cap == 0` is a size query.
+///
+/// # Safety
+/// A non-NULL `out` must be valid for writes of `out_cap` bytes; a non-NULL `out_len` for one write.
+pub(crate) unsafe fn text_out(
+    out: *mut c_char,
+    out_cap: usize,
+    out_len: *mut usize,
+    write: impl FnOnce(&mut [u8]) -> Result<usize, Error>,
+) -> Result<(), restsign_status> {
+    if out_len.is_null() {
+        return Err(RESTSIGN_ERR_NULL_ARGUMENT);
+    }
+    // SAFETY: checked non-NULL above; validity promised by the caller.
+    let out_len = unsafe { &mut *out_len };
+    *out_len = 0;
+    if out.is_null() && out_cap != 0 {
+        return Err(RESTSIGN_ERR_NULL_WITH_LENGTH);
+    }
+    if out_cap > isize::MAX as usize {
+        return Err(RESTSIGN_ERR_TOO_LONG);
+    }
+    let buf: &mut [u8] = if out.is_null() {
+        &mut []
+    } else {
+        // SAFETY: non-NULL, length bounded, validity promised by the caller.
+        unsafe { std::slice::from_raw_parts_mut(out.cast(), out_cap) }
+    };
+    let room = out_cap.saturating_sub(1);
+    match write(&mut buf[..room]) {
+        Ok(n) => {
+            buf[n] = 0;
+            *out_len = n;
+            Ok(())
+        }
+        Err(Error::BufferTooSmall { needed }) => {
+            *out_len = needed.checked_add(1).ok_or(RESTSIGN_ERR_TOO_LONG)?;
+            Err(RESTSIGN_ERR_BUFFER_TOO_SMALL)
+        }
+        Err(other) => Err(status_of(other)),
+    }
+}

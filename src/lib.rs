@@ -1,0 +1,31 @@
+//! restsign: sign requests to crypto-exchange and payment APIs, correctly and fast.
+//!
+//! A safe Rust core (this crate's public API) and a C ABI in [`ffi`] (see `include/restsign.h`).
+//! A [`Signer`] holds one credential for one [`Scheme`]; it keys its HMAC once and signs any
+//! number of requests from any number of threads without allocating.
+//!
+//! ```
+//! use restsign::{Message, Signer};
+//! let signer = Signer::new("viabtc", b"16289e05354c3c3814b8f3045950395f",
+//!     b"d186ababcb0eb1f6af5c1519424f462b84c631f86c06309992ae1f15604668b0").unwrap();
+//! let sig = signer.sign(&Message { method: "GET", path: b"/res/openapi/v1/hashrate",
+//!     payload: b"coin=BTC&amount=1.0&tonce=1513746038205", nonce: 1513746038205 }).unwrap();
+//! // The value published in ViaBTC's documentation.
+//! assert_eq!(sig, "4a1c9e4c73629b62fd999cbbcd2bc8b87a07f1791ae61ba576427f820dd3bc59");
+//! ```
+
+pub mod encode;
+mod error;
+pub mod ffi;
+pub mod scheme;
+mod signer;
+
+pub use error::Error;
+pub use scheme::{SCHEMES, Scheme};
+pub use signer::{Message, Signer, UUID_LEN};
+
+/// The longest signature text any header-based scheme writes: SHA-512 in hex.
+pub const MAX_TAG_TEXT_LEN: usize = 128;
+
+/// The crate version, as `restsign_version()` reports it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
