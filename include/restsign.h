@@ -32,12 +32,54 @@
 #define RESTSIGN_MAX_TAG_LEN 128
 
 /**
+ * Seconds since the epoch.
+ */
+#define RESTSIGN_NONCE_UNIT_SECONDS 1
+
+/**
+ * Milliseconds since the epoch (apiauth, poloniex, coinpayments, viabtc).
+ */
+#define RESTSIGN_NONCE_UNIT_MILLIS 2
+
+/**
+ * Microseconds since the epoch: MtGox `microtime` (seconds then six digits).
+ */
+#define RESTSIGN_NONCE_UNIT_MICROS 3
+
+/**
+ * Units of 10 µs: the MtGox Python example's `int(time.time() * 100000)`.
+ */
+#define RESTSIGN_NONCE_UNIT_TEN_MICROS 4
+
+/**
+ * The largest nonce: the schemes' nonces are 63-bit positive integers.
+ */
+#define MAX_NONCE (uint64_t)INT64_MAX
+
+/**
+ * A source of strictly increasing nonces. Opaque.
+ *
+ * Thread safety: any number of threads may draw from one source at once (lock-free). A file
+ * source is also shared by every process that opens the same state file. Signers made with a
+ * source keep their own reference to it, so it may be freed while they live.
+ */
+typedef struct restsign_nonce restsign_nonce;
+
+/**
+ * A request being built, then signed. Opaque.
+ *
+ * Thread safety: a request is used by one thread at a time (it changes as it is built and
+ * signed). It keeps its signer alive.
+ */
+typedef struct restsign_request restsign_request;
+
+/**
  * One credential (scheme, key, secret), keyed once. Opaque.
  *
- * Thread safety: a signer is immutable after `restsign_signer_new`; any number of threads may
- * call `restsign_signer_sign_into` and `restsign_signer_headers_into` on one signer at once.
- * `restsign_signer_free` must not race with those calls. The secret and the keyed HMAC state
- * are overwritten with zeros when the signer is freed.
+ * Thread safety: a signer is immutable after creation; any number of threads may use one signer
+ * at once (sign, headers, requests, nonces). `restsign_signer_free` must not race with those
+ * calls. Requests keep their signer alive, so a signer may be freed before its requests. The
+ * secret and the keyed HMAC state are overwritten with zeros when the last reference goes.
  */
 typedef struct restsign_signer restsign_signer;
 
@@ -46,6 +88,12 @@ typedef struct restsign_signer restsign_signer;
  * Numbers are never reused; `restsign_strerror` describes any value.
  */
 typedef int32_t restsign_status;
+
+/**
+ * A caller's nonce function: writes the next nonce to `*nonce` and returns `RESTSIGN_OK`, or any
+ * other value on failure.
+ */
+typedef restsign_status (*restsign_nonce_fn)(void *user_data, uint64_t *nonce);
 
 /**
  * Success.
@@ -118,6 +166,76 @@ typedef int32_t restsign_status;
  */
 #define RESTSIGN_ERR_INTERNAL 13
 
+/**
+ * The next nonce would exceed 2^63 - 1.
+ */
+#define RESTSIGN_ERR_NONCE_EXHAUSTED 14
+
+/**
+ * A caller-supplied nonce source gave a value not above its previous one.
+ */
+#define RESTSIGN_ERR_NONCE_NOT_INCREASING 15
+
+/**
+ * The nonce state file is shorter than a state record.
+ */
+#define RESTSIGN_ERR_NONCE_STATE_TRUNCATED 16
+
+/**
+ * The file is not a restsign nonce state, or was made for another key or unit.
+ */
+#define RESTSIGN_ERR_NONCE_STATE_FOREIGN 17
+
+/**
+ * The nonce state file is damaged.
+ */
+#define RESTSIGN_ERR_NONCE_STATE_CORRUPT 18
+
+/**
+ * The nonce state file could not be created, opened or mapped.
+ */
+#define RESTSIGN_ERR_NONCE_STATE_IO 19
+
+/**
+ * A caller-supplied nonce callback reported failure.
+ */
+#define RESTSIGN_ERR_NONCE_CALLBACK_FAILED 20
+
+/**
+ * A request was given both parameters and a body.
+ */
+#define RESTSIGN_ERR_PARAMS_AND_BODY 21
+
+/**
+ * A JSON body is not a JSON object.
+ */
+#define RESTSIGN_ERR_JSON_NOT_OBJECT 22
+
+/**
+ * A parameter of a JSON request is not UTF-8.
+ */
+#define RESTSIGN_ERR_JSON_NOT_UTF8 23
+
+/**
+ * The request has not been signed yet (call restsign_request_sign first).
+ */
+#define RESTSIGN_ERR_NOT_SIGNED 24
+
+/**
+ * The nonce unit is not one of the RESTSIGN_NONCE_UNIT_* values.
+ */
+#define RESTSIGN_ERR_INVALID_UNIT 25
+
+/**
+ * An index is past the end.
+ */
+#define RESTSIGN_ERR_INDEX_OUT_OF_RANGE 26
+
+/**
+ * The request carries the caller's own nonce (a raw body): restsign drew none.
+ */
+#define RESTSIGN_ERR_NO_NONCE 27
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -131,6 +249,187 @@ const char *restsign_strerror(restsign_status status);
  * The library version (`"MAJOR.MINOR.PATCH"`), static and NUL-terminated.
  */
 const char *restsign_version(void);
+
+/**
+ * The default nonce unit of `scheme` (a `RESTSIGN_NONCE_UNIT_*` value) into `*unit`.
+ *
+ * # Safety
+ * `scheme` NULL or NUL-terminated; `unit` NULL or writable.
+ */
+RESTSIGN_MUST_USE restsign_status restsign_scheme_nonce_unit(const char *scheme, int32_t *unit);
+
+/**
+ * An in-process source: `max(now in unit, last + 1)` with one atomic compare-and-swap per draw.
+ *
+ * # Safety
+ * `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE restsign_status restsign_nonce_new_memory(int32_t unit, restsign_nonce **out);
+
+/**
+ * A source shared by every process on the host through a memory-mapped state file: at
+ * `path` (NUL-terminated), or when `path` is NULL the default for `key`
+ * (`$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>`, else `/tmp/restsign-<uid>/…`). The file is
+ * created with mode 0600 if missing; its last value survives process exit, `kill -9` and
+ * restarts. No system call per draw. A file that is too short, not restsign's (or made for
+ * another key or unit), or damaged gives `RESTSIGN_ERR_NONCE_STATE_TRUNCATED`, `_FOREIGN` or
+ * `_CORRUPT`: never a silent reset.
+ *
+ * # Safety
+ * `path` NULL or NUL-terminated; `key` valid for `key_len` bytes; `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_nonce_new_file(const char *path,
+                                        const char *key,
+                                        size_t key_len,
+                                        int32_t unit,
+                                        restsign_nonce **out);
+
+/**
+ * A source that asks `draw(user_data, &nonce)` for each value: for sequences restsign does not
+ * ship (a counter in Redis shared by several hosts, …). restsign still refuses values that do
+ * not increase (`RESTSIGN_ERR_NONCE_NOT_INCREASING`) or exceed 2^63 − 1; a non-OK return from
+ * `draw` gives `RESTSIGN_ERR_NONCE_CALLBACK_FAILED`. `draw` may be called from any thread that
+ * signs, and `user_data` must stay valid until the source and every signer using it are freed.
+ *
+ * # Safety
+ * As stated above; `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_nonce_new_callback(restsign_nonce_fn draw,
+                                            void *user_data,
+                                            restsign_nonce **out);
+
+/**
+ * Draws the next value into `*out`.
+ *
+ * # Safety
+ * `nonce` NULL or live; `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE restsign_status restsign_nonce_next(const restsign_nonce *nonce, uint64_t *out);
+
+/**
+ * Releases a nonce source (signers using it keep it alive). NULL is a no-op.
+ *
+ * # Safety
+ * `nonce` NULL or a live handle, not used again afterwards.
+ */
+void restsign_nonce_free(restsign_nonce *nonce);
+
+/**
+ * Starts a request with `signer` (which it keeps alive): HTTP `method` (NUL-terminated) and the URL
+ * `path` (`/tradingApi`, `/api/1/generic/private/info`, `/api/2/BTCUSD/money/info`; for mtgox-v2
+ * the part after `/api/2/` is what gets signed).
+ *
+ * # Safety
+ * `signer` NULL or live; `method` NULL or NUL-terminated; `path` valid for `path_len`; `out` NULL
+ * or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_new(const restsign_signer *signer,
+                                     const char *method,
+                                     const char *path,
+                                     size_t path_len,
+                                     restsign_request **out);
+
+/**
+ * Adds a parameter (name and value are raw bytes; restsign encodes them). Parameters keep their
+ * order; the scheme's nonce field is added last unless you add it yourself.
+ *
+ * # Safety
+ * `req` NULL or live; `name`/`value` valid for their lengths.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_add_param(restsign_request *req,
+                                           const char *name,
+                                           size_t name_len,
+                                           const char *value,
+                                           size_t value_len);
+
+/**
+ * Sends `body` exactly as given instead of parameters. Any nonce field is then the caller's;
+ * a header nonce (apiauth) is still drawn.
+ *
+ * # Safety
+ * `req` NULL or live; `body` valid for `body_len`.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_set_body(restsign_request *req,
+                                          const char *body,
+                                          size_t body_len);
+
+/**
+ * Sends a JSON object as the body; restsign adds the scheme's nonce member (`"tonce":…`) before
+ * its closing brace unless it is already there, and keeps the rest of the bytes as they are.
+ *
+ * # Safety
+ * `req` NULL or live; `json` valid for `json_len`.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_set_json(restsign_request *req,
+                                          const char *json,
+                                          size_t json_len);
+
+/**
+ * Draws the next nonce from the signer's source, builds the body or query string, and signs.
+ * Afterwards the view functions below lend out the result. Signing again draws a new nonce.
+ *
+ * # Safety
+ * `req` NULL or live.
+ */
+RESTSIGN_MUST_USE restsign_status restsign_request_sign(restsign_request *req);
+
+/**
+ * Like `restsign_request_sign` with a nonce of the caller's choosing (nothing is drawn).
+ *
+ * # Safety
+ * `req` NULL or live.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_sign_with_nonce(restsign_request *req,
+                                                 uint64_t nonce);
+
+/**
+ * The number of headers into `*count` (for `restsign_request_header`).
+ *
+ * # Safety
+ * `req` NULL or live; `count` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_header_count(const restsign_request *req,
+                                              size_t *count);
+
+/**
+ * Header number `index` as one NUL-terminated `Name: value` line (no CR LF): ready for
+ * `curl_slist_append`. Borrowed like the views above; `RESTSIGN_ERR_INDEX_OUT_OF_RANGE` past the end.
+ *
+ * # Safety
+ * `req` NULL or live; `line` and `len` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_header(const restsign_request *req,
+                                        size_t index,
+                                        const char **line,
+                                        size_t *len);
+
+/**
+ * The nonce this request was signed with into `*nonce`. `RESTSIGN_ERR_NO_NONCE` when the caller
+ * placed the nonce in a raw body (restsign drew none).
+ *
+ * # Safety
+ * `req` NULL or live; `nonce` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_nonce(const restsign_request *req,
+                                       uint64_t *nonce);
+
+/**
+ * Releases a request (and its reference to the signer). NULL is a no-op.
+ *
+ * # Safety
+ * `req` NULL or a live handle, not used again afterwards.
+ */
+void restsign_request_free(restsign_request *req);
 
 /**
  * Creates a signer for `scheme` (a NUL-terminated name such as `"mtgox-v2"`; see
@@ -157,7 +456,54 @@ restsign_status restsign_signer_new(const char *scheme,
                                     restsign_signer **out);
 
 /**
- * Frees a signer and wipes its secret. NULL is a no-op.
+ * Like `restsign_signer_new`, and the signer draws request nonces from `nonce` (see
+ * `restsign_nonce_new_file` and friends). The signer keeps its own reference to the source:
+ * the caller may free `nonce` afterwards. `nonce` NULL means the default, an in-process
+ * sequence shared by every signer of this process for this key.
+ *
+ * # Safety
+ * As for `restsign_signer_new`; `nonce` NULL or a live nonce handle.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_signer_new_with_nonce(const char *scheme,
+                                               const char *key,
+                                               size_t key_len,
+                                               const char *secret,
+                                               size_t secret_len,
+                                               const restsign_nonce *nonce,
+                                               restsign_signer **out);
+
+/**
+ * Like `restsign_signer_new`, with request nonces shared by every process on this host that
+ * signs with this key: a state file at `state_path` (NUL-terminated), or when `state_path` is
+ * NULL the default per-key file `$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>` (or
+ * `/tmp/restsign-<uid>/…`), in the scheme's default unit. Errors of the state file:
+ * `RESTSIGN_ERR_NONCE_STATE_*`.
+ *
+ * # Safety
+ * As for `restsign_signer_new`; `state_path` NULL or NUL-terminated.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_signer_new_shared(const char *scheme,
+                                           const char *key,
+                                           size_t key_len,
+                                           const char *secret,
+                                           size_t secret_len,
+                                           const char *state_path,
+                                           restsign_signer **out);
+
+/**
+ * Draws the next nonce this signer's requests would use (from its nonce source) into `*out`.
+ *
+ * # Safety
+ * `signer` NULL or live; `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_signer_next_nonce(const restsign_signer *signer,
+                                           uint64_t *out);
+
+/**
+ * Releases a signer. NULL is a no-op.
  *
  * # Safety
  * `signer` must be NULL or a live handle, not used again afterwards.

@@ -18,6 +18,26 @@ pub enum Error {
     NoHeaders,
     /// An input so long that the output length would overflow.
     TooLong,
+    /// The next nonce would exceed 2^63 − 1.
+    NonceExhausted,
+    /// A caller-supplied nonce source gave a value not above its last one.
+    NonceNotIncreasing,
+    /// The nonce state file is shorter than a state record.
+    NonceStateTruncated,
+    /// The file is not a restsign nonce state, or belongs to another key or unit.
+    NonceStateForeign,
+    /// The nonce state file is damaged.
+    NonceStateCorrupt,
+    /// The nonce state file could not be created, opened or mapped (`errno` from the OS).
+    NonceStateIo { errno: i32 },
+    /// A caller-supplied nonce callback reported failure.
+    NonceCallbackFailed,
+    /// A request was given both parameters and a body.
+    ParamsAndBody,
+    /// A JSON body is not a JSON object.
+    JsonNotObject,
+    /// A parameter of a JSON request is not UTF-8.
+    JsonNotUtf8,
 }
 
 impl Error {
@@ -35,6 +55,18 @@ impl Error {
             Error::BufferTooSmall { .. } => c"the output buffer is too small",
             Error::NoHeaders => c"this scheme sends no headers: the signed call carries everything",
             Error::TooLong => c"an input is too long",
+            Error::NonceExhausted => c"nonce exhausted: the next value would exceed 2^63-1",
+            Error::NonceNotIncreasing => c"the nonce source returned a value not greater than its previous one",
+            Error::NonceStateTruncated => c"the nonce state file is truncated",
+            Error::NonceStateForeign => {
+                c"the file is not a restsign nonce state for this key and unit (foreign file)"
+            }
+            Error::NonceStateCorrupt => c"the nonce state file is corrupt (checksum or value out of range)",
+            Error::NonceStateIo { .. } => c"the nonce state file could not be created, opened or mapped",
+            Error::NonceCallbackFailed => c"the nonce callback reported failure",
+            Error::ParamsAndBody => c"a request has either parameters or a body, not both",
+            Error::JsonNotObject => c"the JSON body is not a JSON object",
+            Error::JsonNotUtf8 => c"a parameter of a JSON request is not valid UTF-8",
         }
     }
 }
@@ -44,6 +76,9 @@ impl fmt::Display for Error {
         let text = self.message().to_str().expect("messages are ASCII");
         match self {
             Error::BufferTooSmall { needed } => write!(f, "{text}: {needed} bytes needed"),
+            Error::NonceStateIo { errno } => {
+                write!(f, "{text}: {}", std::io::Error::from_raw_os_error(*errno))
+            }
             _ => f.write_str(text),
         }
     }

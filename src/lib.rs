@@ -17,11 +17,15 @@
 pub mod encode;
 mod error;
 pub mod ffi;
+pub mod nonce;
+mod request;
 pub mod scheme;
 mod signer;
 
 pub use error::Error;
 pub use scheme::{SCHEMES, Scheme};
+pub use nonce::{ClockNonce, Counter, FnNonce, NonceSource};
+pub use request::{Request, SignedRequest};
 pub use signer::{Message, Signer, UUID_LEN};
 
 /// The longest signature text any header-based scheme writes: SHA-512 in hex.

@@ -5,6 +5,8 @@ use crate::error::Error;
 use crate::scheme::{Framing, Hash, KeyFormat, Part, Scheme, SecretFormat};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha512};
+use crate::nonce::{self, NonceSource};
+use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
 /// Bytes in a UUID key (`mtgox-stream`).
@@ -88,6 +90,8 @@ pub struct Signer {
     /// The key's 16 bytes when the scheme wants a UUID key.
     key_id: [u8; UUID_LEN],
     mac: KeyedMac,
+    /// Where request nonces come from; the process-wide source for this key unless set.
+    nonce: OnceLock<Arc<dyn NonceSource>>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -123,7 +127,19 @@ impl Signer {
                 KeyedMac::new(scheme.hash, &decoded)
             }
         };
-        Ok(Signer { scheme, key: Zeroizing::new(key.to_vec()), key_id, mac })
+        Ok(Signer { scheme, key: Zeroizing::new(key.to_vec()), key_id, mac, nonce: OnceLock::new() })
+    }
+
+    /// This signer drawing its request nonces from `source` (for example a shared state file).
+    pub fn with_nonce_source(mut self, source: Arc<dyn NonceSource>) -> Signer {
+        self.nonce = OnceLock::from(source);
+        self
+    }
+
+    /// The next nonce for a request: from the source given to [`Signer::with_nonce_source`], or
+    /// else from one in-process sequence shared by every signer of this process for this key.
+    pub fn next_nonce(&self) -> Result<u64, Error> {
+        self.nonce.get_or_init(|| nonce::process_source(&self.key, self.scheme.nonce_unit)).next()
     }
 
     pub fn scheme(&self) -> &'static Scheme {
@@ -259,7 +275,7 @@ fn put(rest: &mut &mut [u8], bytes: &[u8]) {
     *rest = tail;
 }
 
-fn check_method(method: &str) -> Result<(), Error> {
+pub(crate) fn check_method(method: &str) -> Result<(), Error> {
     // An HTTP token (RFC 9110): what a header block or a request line can carry.
     let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if method.is_empty() || !method.bytes().all(token) {

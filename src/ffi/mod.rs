@@ -8,7 +8,11 @@
 use crate::Error;
 use std::ffi::{CStr, c_char};
 
+mod nonce;
+mod request;
 mod signer;
+pub use nonce::*;
+pub use request::*;
 pub use signer::*;
 
 /// Status of every fallible call: `RESTSIGN_OK` (0) or one of the `RESTSIGN_ERR_*` codes below.
@@ -44,13 +48,41 @@ pub const RESTSIGN_ERR_NO_HEADERS: restsign_status = 11;
 pub const RESTSIGN_ERR_TOO_LONG: restsign_status = 12;
 /// restsign hit an internal error (a bug); the call had no effect.
 pub const RESTSIGN_ERR_INTERNAL: restsign_status = 13;
+/// The next nonce would exceed 2^63 - 1.
+pub const RESTSIGN_ERR_NONCE_EXHAUSTED: restsign_status = 14;
+/// A caller-supplied nonce source gave a value not above its previous one.
+pub const RESTSIGN_ERR_NONCE_NOT_INCREASING: restsign_status = 15;
+/// The nonce state file is shorter than a state record.
+pub const RESTSIGN_ERR_NONCE_STATE_TRUNCATED: restsign_status = 16;
+/// The file is not a restsign nonce state, or was made for another key or unit.
+pub const RESTSIGN_ERR_NONCE_STATE_FOREIGN: restsign_status = 17;
+/// The nonce state file is damaged.
+pub const RESTSIGN_ERR_NONCE_STATE_CORRUPT: restsign_status = 18;
+/// The nonce state file could not be created, opened or mapped.
+pub const RESTSIGN_ERR_NONCE_STATE_IO: restsign_status = 19;
+/// A caller-supplied nonce callback reported failure.
+pub const RESTSIGN_ERR_NONCE_CALLBACK_FAILED: restsign_status = 20;
+/// A request was given both parameters and a body.
+pub const RESTSIGN_ERR_PARAMS_AND_BODY: restsign_status = 21;
+/// A JSON body is not a JSON object.
+pub const RESTSIGN_ERR_JSON_NOT_OBJECT: restsign_status = 22;
+/// A parameter of a JSON request is not UTF-8.
+pub const RESTSIGN_ERR_JSON_NOT_UTF8: restsign_status = 23;
+/// The request has not been signed yet (call restsign_request_sign first).
+pub const RESTSIGN_ERR_NOT_SIGNED: restsign_status = 24;
+/// The nonce unit is not one of the RESTSIGN_NONCE_UNIT_* values.
+pub const RESTSIGN_ERR_INVALID_UNIT: restsign_status = 25;
+/// An index is past the end.
+pub const RESTSIGN_ERR_INDEX_OUT_OF_RANGE: restsign_status = 26;
+/// The request carries the caller's own nonce (a raw body): restsign drew none.
+pub const RESTSIGN_ERR_NO_NONCE: restsign_status = 27;
 
 /// Compile-time bound on a header scheme's signature text (SHA-512 as hex), without the NUL.
 pub const RESTSIGN_MAX_TAG_LEN: usize = 128;
 const _: () = assert!(RESTSIGN_MAX_TAG_LEN == crate::MAX_TAG_TEXT_LEN);
 
 /// Core errors and their status codes: one table, read both ways.
-const CORE_ERRORS: [(Error, restsign_status); 9] = [
+const CORE_ERRORS: [(Error, restsign_status); 19] = [
     (Error::UnknownScheme, RESTSIGN_ERR_UNKNOWN_SCHEME),
     (Error::EmptySecret, RESTSIGN_ERR_EMPTY_SECRET),
     (Error::SecretNotBase64, RESTSIGN_ERR_SECRET_NOT_BASE64),
@@ -60,6 +92,16 @@ const CORE_ERRORS: [(Error, restsign_status); 9] = [
     (Error::BufferTooSmall { needed: 0 }, RESTSIGN_ERR_BUFFER_TOO_SMALL),
     (Error::NoHeaders, RESTSIGN_ERR_NO_HEADERS),
     (Error::TooLong, RESTSIGN_ERR_TOO_LONG),
+    (Error::NonceExhausted, RESTSIGN_ERR_NONCE_EXHAUSTED),
+    (Error::NonceNotIncreasing, RESTSIGN_ERR_NONCE_NOT_INCREASING),
+    (Error::NonceStateTruncated, RESTSIGN_ERR_NONCE_STATE_TRUNCATED),
+    (Error::NonceStateForeign, RESTSIGN_ERR_NONCE_STATE_FOREIGN),
+    (Error::NonceStateCorrupt, RESTSIGN_ERR_NONCE_STATE_CORRUPT),
+    (Error::NonceStateIo { errno: 0 }, RESTSIGN_ERR_NONCE_STATE_IO),
+    (Error::NonceCallbackFailed, RESTSIGN_ERR_NONCE_CALLBACK_FAILED),
+    (Error::ParamsAndBody, RESTSIGN_ERR_PARAMS_AND_BODY),
+    (Error::JsonNotObject, RESTSIGN_ERR_JSON_NOT_OBJECT),
+    (Error::JsonNotUtf8, RESTSIGN_ERR_JSON_NOT_UTF8),
 ];
 
 pub(crate) fn status_of(err: Error) -> restsign_status {
@@ -79,6 +121,10 @@ pub extern "C" fn restsign_strerror(status: restsign_status) -> *const c_char {
             c"the output buffer is too small; *out_len holds the capacity needed (NUL included)"
         }
         RESTSIGN_ERR_INTERNAL => c"internal error in restsign (a bug; please report it)",
+        RESTSIGN_ERR_NOT_SIGNED => c"the request has not been signed yet (call restsign_request_sign first)",
+        RESTSIGN_ERR_INVALID_UNIT => c"the nonce unit is not one of the RESTSIGN_NONCE_UNIT_* values",
+        RESTSIGN_ERR_INDEX_OUT_OF_RANGE => c"the index is past the end",
+        RESTSIGN_ERR_NO_NONCE => c"the request carries the caller's own nonce: restsign drew none",
         _ => match CORE_ERRORS.iter().find(|&&(_, s)| s == status) {
             Some((err, _)) => err.message(),
             None => c"unknown restsign status code",

@@ -1,23 +1,61 @@
 //! `restsign_signer_*`: one credential, ready to sign.
 
 use super::*;
+use crate::nonce::{self, ClockNonce};
 use crate::{Message, Signer, scheme::SCHEMES};
+use std::sync::Arc;
 
 /// One credential (scheme, key, secret), keyed once. Opaque.
 ///
-/// Thread safety: a signer is immutable after `restsign_signer_new`; any number of threads may
-/// call `restsign_signer_sign_into` and `restsign_signer_headers_into` on one signer at once.
-/// `restsign_signer_free` must not race with those calls. The secret and the keyed HMAC state
-/// are overwritten with zeros when the signer is freed.
+/// Thread safety: a signer is immutable after creation; any number of threads may use one signer
+/// at once (sign, headers, requests, nonces). `restsign_signer_free` must not race with those
+/// calls. Requests keep their signer alive, so a signer may be freed before its requests. The
+/// secret and the keyed HMAC state are overwritten with zeros when the last reference goes.
 pub struct restsign_signer {
     _private: [u8; 0],
 }
 
 /// # Safety
 /// `signer` must be NULL or a live handle from `restsign_signer_new`.
-unsafe fn signer_ref<'a>(signer: *const restsign_signer) -> Result<&'a Signer, restsign_status> {
-    // SAFETY: non-NULL handles are Box<Signer> pointers made by restsign_signer_new.
+pub(crate) unsafe fn signer_ref<'a>(signer: *const restsign_signer) -> Result<&'a Signer, restsign_status> {
+    // SAFETY: non-NULL handles are Arc<Signer> pointers made by `signer_handle`.
     unsafe { signer.cast::<Signer>().as_ref() }.ok_or(RESTSIGN_ERR_NULL_HANDLE)
+}
+
+/// A new strong reference to a live signer handle (requests hold one).
+///
+/// # Safety
+/// `signer` must be NULL or a live handle.
+pub(crate) unsafe fn signer_arc(signer: *const restsign_signer) -> Result<Arc<Signer>, restsign_status> {
+    if signer.is_null() {
+        return Err(RESTSIGN_ERR_NULL_HANDLE);
+    }
+    // SAFETY: a live handle is Arc::into_raw of an Arc<Signer>; we add the reference we return.
+    unsafe {
+        Arc::increment_strong_count(signer.cast::<Signer>());
+        Ok(Arc::from_raw(signer.cast::<Signer>()))
+    }
+}
+
+/// Hands a signer to C.
+///
+/// # Safety
+/// `out` must be non-NULL and writable.
+unsafe fn signer_handle(signer: Signer, out: *mut *mut restsign_signer) {
+    unsafe { *out = Arc::into_raw(Arc::new(signer)).cast_mut().cast() };
+}
+
+/// Checks and NULLs the out-pointer of a constructor.
+///
+/// # Safety
+/// `out` must be NULL or writable.
+pub(crate) unsafe fn clear_out<T>(out: *mut *mut T) -> Result<(), restsign_status> {
+    if out.is_null() {
+        return Err(RESTSIGN_ERR_NULL_ARGUMENT);
+    }
+    // SAFETY: non-NULL and writable, as the caller promised.
+    unsafe { *out = std::ptr::null_mut() };
+    Ok(())
 }
 
 /// Creates a signer for `scheme` (a NUL-terminated name such as `"mtgox-v2"`; see
@@ -45,21 +83,103 @@ pub unsafe extern "C" fn restsign_signer_new(
     out: *mut *mut restsign_signer,
 ) -> restsign_status {
     ffi_boundary!({
-        if out.is_null() {
-            return Err(RESTSIGN_ERR_NULL_ARGUMENT);
-        }
-        // SAFETY: checked non-NULL; writable as the caller promised.
-        unsafe { *out = std::ptr::null_mut() };
-        let scheme = unsafe { str_arg(scheme, RESTSIGN_ERR_UNKNOWN_SCHEME) }?;
-        let key = unsafe { bytes_arg(key, key_len) }?;
-        let secret = unsafe { bytes_arg(secret, secret_len) }?;
-        let signer = Signer::new(scheme, key, secret).map_err(status_of)?;
-        unsafe { *out = Box::into_raw(Box::new(signer)).cast() };
+        unsafe { clear_out(out) }?;
+        let signer = unsafe { new_signer(scheme, key, key_len, secret, secret_len) }?;
+        unsafe { signer_handle(signer, out) };
         Ok(())
     })
 }
 
-/// Frees a signer and wipes its secret. NULL is a no-op.
+/// Like `restsign_signer_new`, and the signer draws request nonces from `nonce` (see
+/// `restsign_nonce_new_file` and friends). The signer keeps its own reference to the source:
+/// the caller may free `nonce` afterwards. `nonce` NULL means the default, an in-process
+/// sequence shared by every signer of this process for this key.
+///
+/// # Safety
+/// As for `restsign_signer_new`; `nonce` NULL or a live nonce handle.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_signer_new_with_nonce(
+    scheme: *const c_char,
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+    nonce: *const restsign_nonce,
+    out: *mut *mut restsign_signer,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe { clear_out(out) }?;
+        let mut signer = unsafe { new_signer(scheme, key, key_len, secret, secret_len) }?;
+        if let Some(source) = unsafe { nonce_ref(nonce) } {
+            signer = signer.with_nonce_source(source.clone());
+        }
+        unsafe { signer_handle(signer, out) };
+        Ok(())
+    })
+}
+
+/// Like `restsign_signer_new`, with request nonces shared by every process on this host that
+/// signs with this key: a state file at `state_path` (NUL-terminated), or when `state_path` is
+/// NULL the default per-key file `$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>` (or
+/// `/tmp/restsign-<uid>/…`), in the scheme's default unit. Errors of the state file:
+/// `RESTSIGN_ERR_NONCE_STATE_*`.
+///
+/// # Safety
+/// As for `restsign_signer_new`; `state_path` NULL or NUL-terminated.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_signer_new_shared(
+    scheme: *const c_char,
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+    state_path: *const c_char,
+    out: *mut *mut restsign_signer,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe { clear_out(out) }?;
+        let signer = unsafe { new_signer(scheme, key, key_len, secret, secret_len) }?;
+        let path = unsafe { path_arg(state_path) }?.unwrap_or_else(|| nonce::default_state_path(signer.key()));
+        let unit = signer.scheme().nonce_unit;
+        let source = ClockNonce::shared_file(&path, signer.key(), unit).map_err(status_of)?;
+        unsafe { signer_handle(signer.with_nonce_source(Arc::new(source)), out) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// As for `restsign_signer_new`.
+unsafe fn new_signer(
+    scheme: *const c_char,
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+) -> Result<Signer, restsign_status> {
+    let scheme = unsafe { str_arg(scheme, RESTSIGN_ERR_UNKNOWN_SCHEME) }?;
+    let key = unsafe { bytes_arg(key, key_len) }?;
+    let secret = unsafe { bytes_arg(secret, secret_len) }?;
+    Signer::new(scheme, key, secret).map_err(status_of)
+}
+
+/// Draws the next nonce this signer's requests would use (from its nonce source) into `*out`.
+///
+/// # Safety
+/// `signer` NULL or live; `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_signer_next_nonce(signer: *const restsign_signer, out: *mut u64) -> restsign_status {
+    ffi_boundary!({
+        let signer = unsafe { signer_ref(signer) }?;
+        let out = unsafe { out.as_mut() }.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?;
+        *out = signer.next_nonce().map_err(status_of)?;
+        Ok(())
+    })
+}
+
+/// Releases a signer. NULL is a no-op.
 ///
 /// # Safety
 /// `signer` must be NULL or a live handle, not used again afterwards.
@@ -67,8 +187,8 @@ pub unsafe extern "C" fn restsign_signer_new(
 pub unsafe extern "C" fn restsign_signer_free(signer: *mut restsign_signer) {
     let _ = ffi_boundary!({
         if !signer.is_null() {
-            // SAFETY: made by Box::into_raw in restsign_signer_new; ownership returns here once.
-            drop(unsafe { Box::from_raw(signer.cast::<Signer>()) });
+            // SAFETY: made by Arc::into_raw in `signer_handle`; this reference is given back once.
+            drop(unsafe { Arc::from_raw(signer.cast_const().cast::<Signer>()) });
         }
         Ok(())
     });

@@ -1,0 +1,206 @@
+//! `restsign_nonce_*`: nonce sources that never hand out the same value twice.
+
+use super::*;
+use crate::nonce::{self, ClockNonce, FnNonce, NonceSource};
+use crate::scheme::{NonceUnit, Scheme};
+use std::ffi::c_void;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A source of strictly increasing nonces. Opaque.
+///
+/// Thread safety: any number of threads may draw from one source at once (lock-free). A file
+/// source is also shared by every process that opens the same state file. Signers made with a
+/// source keep their own reference to it, so it may be freed while they live.
+pub struct restsign_nonce {
+    _private: [u8; 0],
+}
+
+/// Seconds since the epoch.
+pub const RESTSIGN_NONCE_UNIT_SECONDS: i32 = 1;
+/// Milliseconds since the epoch (apiauth, poloniex, coinpayments, viabtc).
+pub const RESTSIGN_NONCE_UNIT_MILLIS: i32 = 2;
+/// Microseconds since the epoch: MtGox `microtime` (seconds then six digits).
+pub const RESTSIGN_NONCE_UNIT_MICROS: i32 = 3;
+/// Units of 10 µs: the MtGox Python example's `int(time.time() * 100000)`.
+pub const RESTSIGN_NONCE_UNIT_TEN_MICROS: i32 = 4;
+
+const UNITS: [(i32, NonceUnit); 4] = [
+    (RESTSIGN_NONCE_UNIT_SECONDS, NonceUnit::Seconds),
+    (RESTSIGN_NONCE_UNIT_MILLIS, NonceUnit::Millis),
+    (RESTSIGN_NONCE_UNIT_MICROS, NonceUnit::Micros),
+    (RESTSIGN_NONCE_UNIT_TEN_MICROS, NonceUnit::TenMicros),
+];
+
+fn unit_arg(unit: i32) -> Result<NonceUnit, restsign_status> {
+    UNITS.iter().find(|(code, _)| *code == unit).map(|(_, u)| *u).ok_or(RESTSIGN_ERR_INVALID_UNIT)
+}
+
+type Source = Arc<dyn NonceSource>;
+
+/// # Safety
+/// `nonce` must be NULL or a live handle.
+pub(crate) unsafe fn nonce_ref<'a>(nonce: *const restsign_nonce) -> Option<&'a Source> {
+    // SAFETY: non-NULL handles are Box<Source> pointers made by `nonce_handle`.
+    unsafe { nonce.cast::<Source>().as_ref() }
+}
+
+/// # Safety
+/// `out` must be non-NULL and writable.
+unsafe fn nonce_handle(source: Source, out: *mut *mut restsign_nonce) {
+    unsafe { *out = Box::into_raw(Box::new(source)).cast() };
+}
+
+/// An optional NUL-terminated path argument.
+///
+/// # Safety
+/// `path` must be NULL or NUL-terminated.
+pub(crate) unsafe fn path_arg(path: *const c_char) -> Result<Option<PathBuf>, restsign_status> {
+    if path.is_null() {
+        return Ok(None);
+    }
+    use std::os::unix::ffi::OsStrExt as _;
+    // SAFETY: non-NULL and NUL-terminated, as promised.
+    let bytes = unsafe { CStr::from_ptr(path) }.to_bytes();
+    Ok(Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes))))
+}
+
+/// The default nonce unit of `scheme` (a `RESTSIGN_NONCE_UNIT_*` value) into `*unit`.
+///
+/// # Safety
+/// `scheme` NULL or NUL-terminated; `unit` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_scheme_nonce_unit(scheme: *const c_char, unit: *mut i32) -> restsign_status {
+    ffi_boundary!({
+        let name = unsafe { str_arg(scheme, RESTSIGN_ERR_UNKNOWN_SCHEME) }?;
+        let scheme = Scheme::by_name(name).ok_or(RESTSIGN_ERR_UNKNOWN_SCHEME)?;
+        let unit = unsafe { unit.as_mut() }.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?;
+        *unit = UNITS.iter().find(|(_, u)| *u == scheme.nonce_unit).map(|(c, _)| *c).expect("every unit has a code");
+        Ok(())
+    })
+}
+
+/// An in-process source: `max(now in unit, last + 1)` with one atomic compare-and-swap per draw.
+///
+/// # Safety
+/// `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_new_memory(unit: i32, out: *mut *mut restsign_nonce) -> restsign_status {
+    ffi_boundary!({
+        unsafe { clear_out(out) }?;
+        let source = ClockNonce::in_memory(unit_arg(unit)?);
+        unsafe { nonce_handle(Arc::new(source), out) };
+        Ok(())
+    })
+}
+
+/// A source shared by every process on the host through a memory-mapped state file: at
+/// `path` (NUL-terminated), or when `path` is NULL the default for `key`
+/// (`$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>`, else `/tmp/restsign-<uid>/…`). The file is
+/// created with mode 0600 if missing; its last value survives process exit, `kill -9` and
+/// restarts. No system call per draw. A file that is too short, not restsign's (or made for
+/// another key or unit), or damaged gives `RESTSIGN_ERR_NONCE_STATE_TRUNCATED`, `_FOREIGN` or
+/// `_CORRUPT`: never a silent reset.
+///
+/// # Safety
+/// `path` NULL or NUL-terminated; `key` valid for `key_len` bytes; `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_new_file(
+    path: *const c_char,
+    key: *const c_char,
+    key_len: usize,
+    unit: i32,
+    out: *mut *mut restsign_nonce,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe { clear_out(out) }?;
+        let key = unsafe { bytes_arg(key, key_len) }?;
+        let unit = unit_arg(unit)?;
+        let path = unsafe { path_arg(path) }?.unwrap_or_else(|| nonce::default_state_path(key));
+        let source = ClockNonce::shared_file(&path, key, unit).map_err(status_of)?;
+        unsafe { nonce_handle(Arc::new(source), out) };
+        Ok(())
+    })
+}
+
+/// A caller's nonce function: writes the next nonce to `*nonce` and returns `RESTSIGN_OK`, or any
+/// other value on failure.
+pub type restsign_nonce_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, nonce: *mut u64) -> restsign_status>;
+
+/// The caller's function and data; the caller promises the function is thread-safe.
+struct Callback {
+    draw: unsafe extern "C" fn(*mut c_void, *mut u64) -> restsign_status,
+    user_data: *mut c_void,
+}
+// SAFETY: documented contract of restsign_nonce_new_callback: `draw` may be called from any
+// thread, with `user_data`, for as long as the source lives.
+unsafe impl Send for Callback {}
+unsafe impl Sync for Callback {}
+
+impl Callback {
+    fn call(&self) -> Result<u64, crate::Error> {
+        let mut value = 0;
+        // SAFETY: the caller's contract (see restsign_nonce_new_callback).
+        match unsafe { (self.draw)(self.user_data, &mut value) } {
+            RESTSIGN_OK => Ok(value),
+            _ => Err(crate::Error::NonceCallbackFailed),
+        }
+    }
+}
+
+/// A source that asks `draw(user_data, &nonce)` for each value: for sequences restsign does not
+/// ship (a counter in Redis shared by several hosts, …). restsign still refuses values that do
+/// not increase (`RESTSIGN_ERR_NONCE_NOT_INCREASING`) or exceed 2^63 − 1; a non-OK return from
+/// `draw` gives `RESTSIGN_ERR_NONCE_CALLBACK_FAILED`. `draw` may be called from any thread that
+/// signs, and `user_data` must stay valid until the source and every signer using it are freed.
+///
+/// # Safety
+/// As stated above; `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_new_callback(
+    draw: restsign_nonce_fn,
+    user_data: *mut c_void,
+    out: *mut *mut restsign_nonce,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe { clear_out(out) }?;
+        let callback = Callback { draw: draw.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?, user_data };
+        let source = FnNonce::new(move || callback.call());
+        unsafe { nonce_handle(Arc::new(source), out) };
+        Ok(())
+    })
+}
+
+/// Draws the next value into `*out`.
+///
+/// # Safety
+/// `nonce` NULL or live; `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_next(nonce: *const restsign_nonce, out: *mut u64) -> restsign_status {
+    ffi_boundary!({
+        let source = unsafe { nonce_ref(nonce) }.ok_or(RESTSIGN_ERR_NULL_HANDLE)?;
+        let out = unsafe { out.as_mut() }.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?;
+        *out = source.next().map_err(status_of)?;
+        Ok(())
+    })
+}
+
+/// Releases a nonce source (signers using it keep it alive). NULL is a no-op.
+///
+/// # Safety
+/// `nonce` NULL or a live handle, not used again afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_free(nonce: *mut restsign_nonce) {
+    let _ = ffi_boundary!({
+        if !nonce.is_null() {
+            // SAFETY: made by Box::into_raw in `nonce_handle`; ownership returns here once.
+            drop(unsafe { Box::from_raw(nonce.cast::<Source>()) });
+        }
+        Ok(())
+    });
+}
