@@ -173,27 +173,32 @@ impl NonceSource for ClockNonce {
 }
 
 /// Nonces from a function restsign does not ship (a counter in Redis shared by several hosts, …).
-/// restsign still refuses a value that does not increase, or one above 2^63 − 1.
+/// Calls are serialised (the function never runs on two threads at once), so the values leave in
+/// the order they were made; restsign still refuses one that does not increase, or one above
+/// 2^63 − 1.
 pub struct FnNonce<F> {
-    draw: F,
-    seen: Counter,
+    /// The function and the last value it gave, under one lock.
+    state: Mutex<(F, u64)>,
 }
 
-impl<F: Fn() -> Result<u64, Error> + Send + Sync> FnNonce<F> {
+impl<F: FnMut() -> Result<u64, Error> + Send> FnNonce<F> {
     pub fn new(draw: F) -> FnNonce<F> {
-        FnNonce { draw, seen: Counter::in_memory() }
+        FnNonce { state: Mutex::new((draw, 0)) }
     }
 }
 
-impl<F: Fn() -> Result<u64, Error> + Send + Sync> NonceSource for FnNonce<F> {
+impl<F: FnMut() -> Result<u64, Error> + Send> NonceSource for FnNonce<F> {
     fn next(&self) -> Result<u64, Error> {
-        let value = (self.draw)()?;
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (draw, last) = &mut *state;
+        let value = draw()?;
         if value > MAX_NONCE {
             return Err(Error::NonceExhausted);
         }
-        if !self.seen.accept(value)? {
+        if value <= *last {
             return Err(Error::NonceNotIncreasing);
         }
+        *last = value;
         Ok(value)
     }
 }
@@ -436,8 +441,8 @@ mod tests {
 
     #[test]
     fn fn_source_must_increase() {
-        let values = Mutex::new(vec![5u64, 7, 7, 3, MAX_NONCE + 1]);
-        let source = FnNonce::new(move || Ok(values.lock().unwrap().remove(0)));
+        let mut values = vec![5u64, 7, 7, 3, MAX_NONCE + 1].into_iter();
+        let source = FnNonce::new(move || Ok(values.next().unwrap()));
         assert_eq!(source.next(), Ok(5));
         assert_eq!(source.next(), Ok(7));
         assert_eq!(source.next(), Err(Error::NonceNotIncreasing));

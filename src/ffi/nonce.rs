@@ -130,15 +130,14 @@ pub unsafe extern "C" fn restsign_nonce_new_file(
 /// other value on failure.
 pub type restsign_nonce_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, nonce: *mut u64) -> restsign_status>;
 
-/// The caller's function and data; the caller promises the function is thread-safe.
+/// The caller's function and data. restsign calls it from one thread at a time.
 struct Callback {
     draw: unsafe extern "C" fn(*mut c_void, *mut u64) -> restsign_status,
     user_data: *mut c_void,
 }
 // SAFETY: documented contract of restsign_nonce_new_callback: `draw` may be called from any
-// thread, with `user_data`, for as long as the source lives.
+// thread (one at a time), with `user_data`, for as long as the source lives.
 unsafe impl Send for Callback {}
-unsafe impl Sync for Callback {}
 
 impl Callback {
     fn call(&self) -> Result<u64, crate::Error> {
@@ -155,7 +154,9 @@ impl Callback {
 /// ship (a counter in Redis shared by several hosts, …). restsign still refuses values that do
 /// not increase (`RESTSIGN_ERR_NONCE_NOT_INCREASING`) or exceed 2^63 − 1; a non-OK return from
 /// `draw` gives `RESTSIGN_ERR_NONCE_CALLBACK_FAILED`. `draw` may be called from any thread that
-/// signs, and `user_data` must stay valid until the source and every signer using it are freed.
+/// signs, but never from two at once (restsign serialises the calls, so values leave in the order
+/// they were made), and `user_data` must stay valid until the source and every signer using it
+/// are freed.
 ///
 /// # Safety
 /// As stated above; `out` NULL or writable.
