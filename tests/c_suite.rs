@@ -53,6 +53,8 @@ fn build(source: &str) -> PathBuf {
         .opt_level(0)
         .debug(true)
         .cargo_metadata(false)
+        // Its compiler probes go here, not into the build script's OUT_DIR.
+        .out_dir(&out_dir)
         .cpp(cpp)
         .std(if cpp { "c++11" } else { "c99" })
         .warnings(true)

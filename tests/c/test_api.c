@@ -46,8 +46,8 @@ static const struct vector PUBLISHED[] = {
 };
 
 /*
- * Schemes without a published vector, computed with Python (hmac, hashlib, base64) and checked
- * with openssl, e.g. for apiauth:
+ * Schemes without a published vector, computed with Python (hmac, hashlib, base64); the HMACs
+ * were also checked with openssl, e.g. for apiauth:
  *   printf '%s' '1513746038205apiauth-demo-key/api/wallet/foo=bar&baz=quux' \
  *     | openssl dgst -sha256 -hmac apiauth-demo-secret        (then upper-cased)
  * and for mtgox-v2 (the secret's decoded bytes as the key, NUL between path and body):
