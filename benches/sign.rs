@@ -23,8 +23,7 @@ const _: () = assert!(KEY.len() == 64 && SECRET.len() == 64);
 /// mtgox-stream wants a UUID key; the MtGox schemes want the secret in base64 (these are the
 /// 64 bytes of SECRET, so every scheme keys its HMAC with the same 64 bytes).
 const UUID_KEY: &[u8] = b"12345678-abcd-1234-abcd-50286e649d5c";
-const SECRET_B64: &[u8] =
-    b"czNjcjN0MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QUJDREVGR0hJSktMTU5PUFFSU1RVVg==";
+const SECRET_B64: &[u8] = b"czNjcjN0MDEyMzQ1Njc4OWFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6QUJDREVGR0hJSktMTU5PUFFSU1RVVg==";
 
 const MSG: Message<'static> = Message { method: "POST", path: b"/tradingApi", payload: BODY, nonce: 1_700_000_000_000 };
 
