@@ -154,7 +154,7 @@ int main(int argc, char **argv) {
     } else if (argc > 2) {
         die("usage: bench_hmac [rounds] | bench_hmac --only COMPETITOR SHA256|SHA512 PAYLOAD_LEN CALLS");
     }
-    int rounds = argc == 2 ? atoi(argv[1]) : 31;
+    int rounds = argc == 2 ? atoi(argv[1]) : 101;
     if (rounds < 1 || rounds > MAX_ROUNDS) die("rounds must be 1..1001");
 
     static const struct bench_case cases[] = {
