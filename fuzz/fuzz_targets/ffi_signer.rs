@@ -257,8 +257,12 @@ fn request(signer: *const restsign_signer, credential: &Credential<'_>, req: &Re
     if cap >= needed {
         assert_eq!(status, RESTSIGN_OK);
         assert_eq!(out_len, text.len());
-        assert!(buf[..out_len] == text[..], "text differs from the oracle:\n{:?}\n{:?}",
-            String::from_utf8_lossy(&buf[..out_len]), String::from_utf8_lossy(&text));
+        assert!(
+            buf[..out_len] == text[..],
+            "text differs from the oracle:\n{:?}\n{:?}",
+            String::from_utf8_lossy(&buf[..out_len]),
+            String::from_utf8_lossy(&text)
+        );
         assert_eq!(buf[out_len], 0, "NUL after the text");
         assert!(buf[needed..].iter().all(|&b| b == UNTOUCHED), "bytes past the NUL written");
     } else {

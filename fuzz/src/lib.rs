@@ -16,7 +16,7 @@ pub fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
             _ => return None,
         } as u32)
     }
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return None;
     }
     let quads = text.len() / 4;
@@ -102,7 +102,11 @@ pub const SCHEME_NAMES: [&str; 7] =
     ["apiauth", "poloniex", "mtgox-v1", "mtgox-v2", "mtgox-stream", "coinpayments", "viabtc"];
 
 /// Why `restsign_signer_new` must refuse these inputs (all reasons that apply), or the credential.
-pub fn check_credential<'a>(scheme: &'a str, key: &'a [u8], secret: &[u8]) -> Result<Credential<'a>, Vec<&'static str>> {
+pub fn check_credential<'a>(
+    scheme: &'a str,
+    key: &'a [u8],
+    secret: &[u8],
+) -> Result<Credential<'a>, Vec<&'static str>> {
     if !SCHEME_NAMES.contains(&scheme) {
         return Err(vec!["unknown scheme"]);
     }
