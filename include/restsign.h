@@ -127,7 +127,7 @@ typedef restsign_status (*restsign_nonce_fn)(void *user_data, uint64_t *nonce);
 #define RESTSIGN_ERR_UNKNOWN_SCHEME 5
 
 /**
- * The secret is empty (or decodes to nothing).
+ * The secret is empty.
  */
 #define RESTSIGN_ERR_EMPTY_SECRET 6
 
@@ -290,7 +290,9 @@ restsign_status restsign_nonce_new_file(const char *path,
  * ship (a counter in Redis shared by several hosts, …). restsign still refuses values that do
  * not increase (`RESTSIGN_ERR_NONCE_NOT_INCREASING`) or exceed 2^63 − 1; a non-OK return from
  * `draw` gives `RESTSIGN_ERR_NONCE_CALLBACK_FAILED`. `draw` may be called from any thread that
- * signs, and `user_data` must stay valid until the source and every signer using it are freed.
+ * signs, but never from two at once (restsign serialises the calls, so values leave in the order
+ * they were made), and `user_data` must stay valid until the source and every signer using it
+ * are freed.
  *
  * # Safety
  * As stated above; `out` NULL or writable.

@@ -32,7 +32,7 @@ pub const RESTSIGN_ERR_NULL_HANDLE: restsign_status = 3;
 pub const RESTSIGN_ERR_BUFFER_TOO_SMALL: restsign_status = 4;
 /// The scheme name is not one restsign knows.
 pub const RESTSIGN_ERR_UNKNOWN_SCHEME: restsign_status = 5;
-/// The secret is empty (or decodes to nothing).
+/// The secret is empty.
 pub const RESTSIGN_ERR_EMPTY_SECRET: restsign_status = 6;
 /// The scheme needs a base64 secret and this one is not valid base64.
 pub const RESTSIGN_ERR_SECRET_NOT_BASE64: restsign_status = 7;
