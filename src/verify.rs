@@ -238,10 +238,15 @@ impl Verifier {
     }
 
     /// Keeps the replay state in `dir` (created 0700 if missing), shared with other processes.
-    /// Set it before adding keys.
-    pub fn shared_state(mut self, dir: impl Into<PathBuf>) -> Verifier {
+    /// Keys added before move to their state files there (opened now, so errors show here).
+    pub fn shared_state(mut self, dir: impl Into<PathBuf>) -> Result<Verifier, Error> {
         self.state = ReplayState::Dir(dir.into());
-        self
+        let counters = self.counters.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let keys: Vec<Vec<u8>> = counters.drain().map(|(key, _)| key).collect();
+        for key in keys {
+            self.counter(&key)?;
+        }
+        Ok(self)
     }
 
     /// Asks `lookup(key)` for the secret of a key not in the table (a database, a vault…). It is

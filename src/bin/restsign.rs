@@ -489,7 +489,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     }
     let mut verifier = Verifier::with_scheme(scheme);
     if let Some(dir) = &args.state_dir {
-        verifier = verifier.shared_state(dir);
+        verifier = verifier.shared_state(dir).map_err(|e| Failure::Runtime(format!("replay state in {}: {e}", dir.display())))?;
     }
     for (key, secret) in args.keys.iter().zip(&secrets) {
         let added = match &args.state_file {

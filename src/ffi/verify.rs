@@ -68,7 +68,7 @@ unsafe fn new_verifier(
     let mut verifier = Verifier::new(name).map_err(status_of)?;
     if let Some(dir) = state_dir {
         let dir = unsafe { path_arg(dir) }?.unwrap_or_else(nonce::default_state_dir);
-        verifier = verifier.shared_state(dir);
+        verifier = verifier.shared_state(dir).map_err(status_of)?;
     }
     let (key, secret) = unsafe { (bytes_arg(key, key_len)?, bytes_arg(secret, secret_len)?) };
     verifier.add_key(key, secret).map_err(status_of)?;
