@@ -23,6 +23,22 @@
 //! - signature: its header; for mtgox-stream the payload is the base64 signed call itself
 //!   (16 key bytes ‖ 64-byte tag ‖ JSON), which is decoded here.
 //!
+//! ```
+//! use restsign::{Received, Verdict, Verifier};
+//! let v = Verifier::new("viabtc").unwrap();
+//! v.add_key(b"16289e05354c3c3814b8f3045950395f",
+//!     b"d186ababcb0eb1f6af5c1519424f462b84c631f86c06309992ae1f15604668b0").unwrap();
+//! // ViaBTC's published GET example, as a server receives it.
+//! let headers = b"X-API-KEY: 16289e05354c3c3814b8f3045950395f\r\n\
+//!     X-SIGNATURE: 4a1c9e4c73629b62fd999cbbcd2bc8b87a07f1791ae61ba576427f820dd3bc59\r\n";
+//! let received = Received::new("GET", b"/res/openapi/v1/hashrate", b"coin=BTC&amount=1.0&tonce=1513746038205")
+//!     .with_header_block(v.scheme(), headers).unwrap();
+//! let key = b"16289e05354c3c3814b8f3045950395f".to_vec();
+//! assert_eq!(v.check(&received).unwrap(), Verdict::Valid { key: key.clone(), nonce: Some(1513746038205) });
+//! // The same request again is a replay.
+//! assert!(matches!(v.check(&received).unwrap(), Verdict::StaleNonce { .. }));
+//! ```
+//!
 //! CoinPayments documents its nonce as optional ("once used with a particular key it must always be
 //! used with that key from then on"). The verifier does exactly that: a CoinPayments request without
 //! a `nonce` field is accepted (with no replay protection) only while no nonce has ever been

@@ -503,7 +503,10 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
                 restsign::Error::NonceStateIo { .. }
                 | restsign::Error::NonceStateCorrupt
                 | restsign::Error::NonceStateForeign
-                | restsign::Error::NonceStateTruncated => Failure::Runtime(format!("replay state: {e}")),
+                | restsign::Error::NonceStateTruncated => {
+                    let path = verifier.state_path(key.as_bytes()).unwrap_or_default();
+                    Failure::Runtime(format!("replay state {}: {e}", path.display()))
+                }
                 e => usage(format!("key {key:?}: {e}")),
             }),
         };

@@ -145,7 +145,8 @@ pub unsafe extern "C" fn restsign_verifier_add_key(
 /// `method` is the HTTP method (NUL-terminated); `path` the URL path without `?query` (for
 /// mtgox-v2 the whole `/api/2/...` path); `headers` the request's header lines as
 /// `Name: value\r\n` (or `\n`), of which the scheme's key, nonce and signature headers are used
-/// (names in any case; others are ignored; NULL with length 0 for mtgox-stream); `payload` the
+/// (names in any case; others are ignored; NULL with length 0 for mtgox-stream; CoinPayments'
+/// key is read from the body's `key` field); `payload` the
 /// exact bytes received: the body, or for the scheme's query methods (apiauth and viabtc GET,
 /// HEAD, DELETE) the query string without `?`; for mtgox-stream the base64 signed call.
 ///
@@ -154,7 +155,7 @@ pub unsafe extern "C" fn restsign_verifier_add_key(
 /// `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument
 /// and state-file errors have their own codes. The signature is checked (in constant time) before
 /// the nonce is recorded: a forged request never moves the replay state. `verdict` (may be NULL)
-/// receives the details. Mark of libsodium's `_verify`: ignoring the result is a compile warning.
+/// receives the details. Like libsodium's `_verify`, the result must be used (warn_unused_result).
 ///
 /// # Safety
 /// `v` NULL or live; `method` NULL or NUL-terminated; `path`/`headers`/`payload` valid for their
