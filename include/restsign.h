@@ -84,6 +84,23 @@ typedef struct restsign_request restsign_request;
 typedef struct restsign_signer restsign_signer;
 
 /**
+ * The details of one check: which key, which nonce, and for a bad signature what was expected.
+ * Opaque; reusable (each check overwrites it).
+ *
+ * Thread safety: one thread at a time.
+ */
+typedef struct restsign_verdict restsign_verdict;
+
+/**
+ * Checks requests for one scheme against a table of keys, with replay protection. Opaque.
+ *
+ * Thread safety: any number of threads may call `restsign_verifier_check` and
+ * `restsign_verifier_add_key` on one verifier at once (each with its own verdict).
+ * `restsign_verifier_free` must not race with them. Secrets are wiped when it is freed.
+ */
+typedef struct restsign_verifier restsign_verifier;
+
+/**
  * Status of every fallible call: `RESTSIGN_OK` (0) or one of the `RESTSIGN_ERR_*` codes below.
  * Numbers are never reused; `restsign_strerror` describes any value.
  */
@@ -235,6 +252,41 @@ typedef restsign_status (*restsign_nonce_fn)(void *user_data, uint64_t *nonce);
  * The request carries the caller's own nonce (a raw body): restsign drew none.
  */
 #define RESTSIGN_ERR_NO_NONCE 27
+
+/**
+ * The signature does not match the request (the verdict holds what was expected).
+ */
+#define RESTSIGN_ERR_BAD_SIGNATURE 40
+
+/**
+ * Correctly signed, but the nonce is not above the last one accepted for this key (a replay).
+ */
+#define RESTSIGN_ERR_STALE_NONCE 41
+
+/**
+ * The request lacks a key, nonce or signature, or one cannot be parsed (the verdict says which).
+ */
+#define RESTSIGN_ERR_MALFORMED 42
+
+/**
+ * The verifier knows no secret for the request's key.
+ */
+#define RESTSIGN_ERR_UNKNOWN_KEY 43
+
+/**
+ * Only a verdict of `RESTSIGN_ERR_BAD_SIGNATURE` carries an expected message and signature.
+ */
+#define RESTSIGN_ERR_NO_EXPECTED 44
+
+/**
+ * The verdict's request named no key (it was malformed, or the check did not run).
+ */
+#define RESTSIGN_ERR_NO_KEY 45
+
+/**
+ * The verdict has not been through `restsign_verifier_check` yet.
+ */
+#define RESTSIGN_ERR_NOT_CHECKED 46
 
 #ifdef __cplusplus
 extern "C" {
@@ -595,6 +647,185 @@ size_t restsign_scheme_count(void);
  * NUL-terminated; NULL if `index` is out of range.
  */
 const char *restsign_scheme_name(size_t index);
+
+/**
+ * Creates a verifier for `scheme` that knows one key (add more with `restsign_verifier_add_key`).
+ * Key and secret are as for `restsign_signer_new` (and checked the same way). Replay state is
+ * kept in this process's memory: use `restsign_verifier_new_shared` when several processes
+ * serve the same keys.
+ *
+ * # Safety
+ * `scheme` NULL or NUL-terminated; `key`/`secret` valid for their lengths; `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_new(const char *scheme,
+                                      const char *key,
+                                      size_t key_len,
+                                      const char *secret,
+                                      size_t secret_len,
+                                      restsign_verifier **out);
+
+/**
+ * Like `restsign_verifier_new`, with the replay state in files shared by every process that
+ * uses the same directory: `state_dir` (NUL-terminated, created 0700 if missing), or when NULL
+ * `$XDG_RUNTIME_DIR/restsign` (else `/tmp/restsign-<uid>`). One file per scheme and key, named
+ * `verify-<hash>`, separate from signers' nonce files. Once one process accepts a nonce, every
+ * other process rejects it and anything below it. State file errors are the
+ * `RESTSIGN_ERR_NONCE_STATE_*` codes.
+ *
+ * # Safety
+ * As for `restsign_verifier_new`; `state_dir` NULL or NUL-terminated.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_new_shared(const char *scheme,
+                                             const char *key,
+                                             size_t key_len,
+                                             const char *secret,
+                                             size_t secret_len,
+                                             const char *state_dir,
+                                             restsign_verifier **out);
+
+/**
+ * Adds a key (or replaces its secret; its replay state is kept). Errors as for
+ * `restsign_verifier_new`.
+ *
+ * # Safety
+ * `v` NULL or live; `key`/`secret` valid for their lengths.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_add_key(const restsign_verifier *v,
+                                          const char *key,
+                                          size_t key_len,
+                                          const char *secret,
+                                          size_t secret_len);
+
+/**
+ * Checks one received request.
+ *
+ * `method` is the HTTP method (NUL-terminated); `path` the URL path without `?query` (for
+ * mtgox-v2 the whole `/api/2/...` path); `headers` the request's header lines as
+ * `Name: value\r\n` (or `\n`), of which the scheme's key, nonce and signature headers are used
+ * (names in any case; others are ignored; NULL with length 0 for mtgox-stream; CoinPayments'
+ * key is read from the body's `key` field); `payload` the
+ * exact bytes received: the body, or for the scheme's query methods (apiauth and viabtc GET,
+ * HEAD, DELETE) the query string without `?`; for mtgox-stream the base64 signed call.
+ *
+ * Returns `RESTSIGN_OK` when the request is correctly signed by a known key and its nonce is
+ * fresh (the nonce is then recorded), else `RESTSIGN_ERR_BAD_SIGNATURE`,
+ * `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument
+ * and state-file errors have their own codes. The signature is checked (in constant time) before
+ * the nonce is recorded: a forged request never moves the replay state. `verdict` (may be NULL)
+ * receives the details. Like libsodium's `_verify`, the result must be used (warn_unused_result).
+ *
+ * # Safety
+ * `v` NULL or live; `method` NULL or NUL-terminated; `path`/`headers`/`payload` valid for their
+ * lengths (or NULL with length 0); `verdict` NULL or a live verdict used by this thread only.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_check(const restsign_verifier *v,
+                                        const char *method,
+                                        const char *path,
+                                        size_t path_len,
+                                        const char *headers,
+                                        size_t headers_len,
+                                        const char *payload,
+                                        size_t payload_len,
+                                        restsign_verdict *verdict);
+
+/**
+ * Releases a verifier. NULL is a no-op.
+ *
+ * # Safety
+ * `v` NULL or a live handle, not used again afterwards.
+ */
+void restsign_verifier_free(restsign_verifier *v);
+
+/**
+ * Creates an empty verdict, to pass to `restsign_verifier_check`.
+ *
+ * # Safety
+ * `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE restsign_status restsign_verdict_new(restsign_verdict **out);
+
+/**
+ * Releases a verdict. NULL is a no-op.
+ *
+ * # Safety
+ * `verdict` NULL or a live handle, not used again afterwards.
+ */
+void restsign_verdict_free(restsign_verdict *verdict);
+
+/**
+ * The status the last check returned (`RESTSIGN_ERR_NOT_CHECKED` for a fresh verdict).
+ *
+ * # Safety
+ * `verdict` NULL or live.
+ */
+restsign_status restsign_verdict_status(const restsign_verdict *verdict);
+
+/**
+ * Why the last check gave its status, static and NUL-terminated (never NULL): for
+ * `RESTSIGN_ERR_MALFORMED` what is missing or unparseable, otherwise `restsign_strerror(status)`.
+ *
+ * # Safety
+ * `verdict` NULL or live.
+ */
+const char *restsign_verdict_reason(const restsign_verdict *verdict);
+
+/**
+ * The key the last check was about (valid, stale, bad signature or unknown), under the text
+ * buffer contract; for mtgox-stream the UUID in lower case. `RESTSIGN_ERR_NO_KEY` if none.
+ *
+ * # Safety
+ * `verdict` NULL or live; `out` valid for `out_cap` bytes (or NULL with 0); `out_len` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verdict_key(const restsign_verdict *verdict,
+                                     char *out,
+                                     size_t out_cap,
+                                     size_t *out_len);
+
+/**
+ * The nonce of the last check into `*nonce`: the one accepted (`RESTSIGN_OK`) or the stale one
+ * refused (`RESTSIGN_ERR_STALE_NONCE`). `RESTSIGN_ERR_NO_NONCE` otherwise, including a
+ * CoinPayments request accepted without a nonce.
+ *
+ * # Safety
+ * `verdict` NULL or live; `nonce` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verdict_nonce(const restsign_verdict *verdict,
+                                       uint64_t *nonce);
+
+/**
+ * After `RESTSIGN_ERR_BAD_SIGNATURE`: the exact bytes the client should have signed (they may
+ * contain NUL, e.g. mtgox-v2's separator: use `*out_len`), under the text buffer contract.
+ * For the server's log only; never send it to the client. `RESTSIGN_ERR_NO_EXPECTED` for any
+ * other verdict.
+ *
+ * # Safety
+ * As for `restsign_verdict_key`.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verdict_expected_message(const restsign_verdict *verdict,
+                                                  char *out,
+                                                  size_t out_cap,
+                                                  size_t *out_len);
+
+/**
+ * After `RESTSIGN_ERR_BAD_SIGNATURE`: the signature text the client should have sent (for
+ * mtgox-stream the whole signed call). For the server's log only: sending it to the client would
+ * sign requests for anyone. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
+ *
+ * # Safety
+ * As for `restsign_verdict_key`.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verdict_expected_signature(const restsign_verdict *verdict,
+                                                    char *out,
+                                                    size_t out_cap,
+                                                    size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -21,12 +21,14 @@ pub mod nonce;
 mod request;
 pub mod scheme;
 mod signer;
+pub mod verify;
 
 pub use error::Error;
 pub use scheme::{SCHEMES, Scheme};
 pub use nonce::{ClockNonce, Counter, FnNonce, NonceSource};
 pub use request::{Request, SignedRequest};
 pub use signer::{Message, Signer, UUID_LEN};
+pub use verify::{Received, Verdict, Verifier};
 
 /// The longest signature text any header-based scheme writes: SHA-512 in hex.
 pub const MAX_TAG_TEXT_LEN: usize = 128;

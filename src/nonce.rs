@@ -232,14 +232,18 @@ fn fingerprint(key: &[u8]) -> Fingerprint {
 /// The default state file for `key`: `$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>`, or
 /// `/tmp/restsign-<uid>/…` when there is no runtime directory. The directory is made 0700.
 pub fn default_state_path(key: &[u8]) -> PathBuf {
-    let dir = match std::env::var_os("XDG_RUNTIME_DIR") {
+    let id = fingerprint(key);
+    let name: String = id[..16].iter().map(|b| format!("{b:02x}")).collect();
+    default_state_dir().join(format!("nonce-{name}"))
+}
+
+/// The directory of the default state files: `$XDG_RUNTIME_DIR/restsign`, or `/tmp/restsign-<uid>`.
+pub fn default_state_dir() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR") {
         Some(runtime) if !runtime.is_empty() => PathBuf::from(runtime).join("restsign"),
         // SAFETY: getuid has no preconditions and cannot fail.
         _ => std::env::temp_dir().join(format!("restsign-{}", unsafe { libc::getuid() })),
-    };
-    let id = fingerprint(key);
-    let name: String = id[..16].iter().map(|b| format!("{b:02x}")).collect();
-    dir.join(format!("nonce-{name}"))
+    }
 }
 
 /// Layout of a state file: one 64-byte record, native byte order (the file never leaves the host).

@@ -185,7 +185,19 @@ impl Signer {
     /// The binary HMAC over the scheme's message.
     fn tag(&self, msg: &Message<'_>) -> Tag {
         let mut digits = [0; 20];
-        let nonce = decimal(msg.nonce, &mut digits);
+        let pieces = self.pieces(msg, &mut digits);
+        self.mac.tag(&pieces[..self.scheme.message.len()])
+    }
+
+    /// The exact bytes the HMAC covers for `msg` (allocates; for showing a verifier's expectation).
+    pub fn signed_message(&self, msg: &Message<'_>) -> Vec<u8> {
+        let mut digits = [0; 20];
+        self.pieces(msg, &mut digits)[..self.scheme.message.len()].concat()
+    }
+
+    /// The scheme's message, piece by piece (the first `scheme.message.len()` entries).
+    fn pieces<'s>(&'s self, msg: &Message<'s>, digits: &'s mut [u8; 20]) -> [&'s [u8]; 8] {
+        let nonce = decimal(msg.nonce, digits);
         let mut pieces: [&[u8]; 8] = [&[]; 8];
         for (slot, part) in pieces.iter_mut().zip(self.scheme.message) {
             *slot = match part {
@@ -196,7 +208,7 @@ impl Signer {
                 Part::Payload => msg.payload,
             };
         }
-        self.mac.tag(&pieces[..self.scheme.message.len()])
+        pieces
     }
 
     /// Length of the header block [`Signer::headers_into`] writes (no NUL).

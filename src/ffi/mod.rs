@@ -11,9 +11,11 @@ use std::ffi::{CStr, c_char};
 mod nonce;
 mod request;
 mod signer;
+mod verify;
 pub use nonce::*;
 pub use request::*;
 pub use signer::*;
+pub use verify::*;
 
 /// Status of every fallible call: `RESTSIGN_OK` (0) or one of the `RESTSIGN_ERR_*` codes below.
 /// Numbers are never reused; `restsign_strerror` describes any value.
@@ -77,6 +79,22 @@ pub const RESTSIGN_ERR_INDEX_OUT_OF_RANGE: restsign_status = 26;
 /// The request carries the caller's own nonce (a raw body): restsign drew none.
 pub const RESTSIGN_ERR_NO_NONCE: restsign_status = 27;
 
+// Verdicts of restsign_verifier_check (40 and up).
+/// The signature does not match the request (the verdict holds what was expected).
+pub const RESTSIGN_ERR_BAD_SIGNATURE: restsign_status = 40;
+/// Correctly signed, but the nonce is not above the last one accepted for this key (a replay).
+pub const RESTSIGN_ERR_STALE_NONCE: restsign_status = 41;
+/// The request lacks a key, nonce or signature, or one cannot be parsed (the verdict says which).
+pub const RESTSIGN_ERR_MALFORMED: restsign_status = 42;
+/// The verifier knows no secret for the request's key.
+pub const RESTSIGN_ERR_UNKNOWN_KEY: restsign_status = 43;
+/// Only a verdict of `RESTSIGN_ERR_BAD_SIGNATURE` carries an expected message and signature.
+pub const RESTSIGN_ERR_NO_EXPECTED: restsign_status = 44;
+/// The verdict's request named no key (it was malformed, or the check did not run).
+pub const RESTSIGN_ERR_NO_KEY: restsign_status = 45;
+/// The verdict has not been through `restsign_verifier_check` yet.
+pub const RESTSIGN_ERR_NOT_CHECKED: restsign_status = 46;
+
 /// Compile-time bound on a header scheme's signature text (SHA-512 as hex), without the NUL.
 pub const RESTSIGN_MAX_TAG_LEN: usize = 128;
 const _: () = assert!(RESTSIGN_MAX_TAG_LEN == crate::MAX_TAG_TEXT_LEN);
@@ -125,6 +143,13 @@ pub extern "C" fn restsign_strerror(status: restsign_status) -> *const c_char {
         RESTSIGN_ERR_INVALID_UNIT => c"the nonce unit is not one of the RESTSIGN_NONCE_UNIT_* values",
         RESTSIGN_ERR_INDEX_OUT_OF_RANGE => c"the index is past the end",
         RESTSIGN_ERR_NO_NONCE => c"the request carries the caller's own nonce: restsign drew none",
+        RESTSIGN_ERR_BAD_SIGNATURE => c"invalid signature: it does not match the request",
+        RESTSIGN_ERR_STALE_NONCE => c"stale nonce: not greater than the last nonce accepted for this key (replay?)",
+        RESTSIGN_ERR_MALFORMED => c"malformed request: a key, nonce or signature is missing or cannot be parsed",
+        RESTSIGN_ERR_UNKNOWN_KEY => c"unknown API key",
+        RESTSIGN_ERR_NO_EXPECTED => c"only a bad-signature verdict carries an expected message and signature",
+        RESTSIGN_ERR_NO_KEY => c"the verdict's request named no key",
+        RESTSIGN_ERR_NOT_CHECKED => c"the verdict has not been through restsign_verifier_check yet",
         _ => match CORE_ERRORS.iter().find(|&&(_, s)| s == status) {
             Some((err, _)) => err.message(),
             None => c"unknown restsign status code",

@@ -1,0 +1,398 @@
+//! `restsign_verifier_*` and `restsign_verdict_*`: the server side, checking received requests.
+
+use super::*;
+use crate::nonce;
+use crate::verify::{Received, Verdict, Verifier};
+
+/// Checks requests for one scheme against a table of keys, with replay protection. Opaque.
+///
+/// Thread safety: any number of threads may call `restsign_verifier_check` and
+/// `restsign_verifier_add_key` on one verifier at once (each with its own verdict).
+/// `restsign_verifier_free` must not race with them. Secrets are wiped when it is freed.
+pub struct restsign_verifier {
+    _private: [u8; 0],
+}
+
+/// The details of one check: which key, which nonce, and for a bad signature what was expected.
+/// Opaque; reusable (each check overwrites it).
+///
+/// Thread safety: one thread at a time.
+pub struct restsign_verdict {
+    _private: [u8; 0],
+}
+
+/// The last check's outcome, as the verdict handle holds it: the status it returned, and the
+/// verdict when the check ran.
+struct VerdictHandle {
+    status: restsign_status,
+    verdict: Option<Verdict>,
+}
+
+fn status_of_verdict(verdict: &Verdict) -> restsign_status {
+    match verdict {
+        Verdict::Valid { .. } => RESTSIGN_OK,
+        Verdict::BadSignature { .. } => RESTSIGN_ERR_BAD_SIGNATURE,
+        Verdict::StaleNonce { .. } => RESTSIGN_ERR_STALE_NONCE,
+        Verdict::Malformed(_) => RESTSIGN_ERR_MALFORMED,
+        Verdict::UnknownKey { .. } => RESTSIGN_ERR_UNKNOWN_KEY,
+    }
+}
+
+/// # Safety
+/// `v` must be NULL or a live verifier handle.
+unsafe fn verifier_ref<'a>(v: *const restsign_verifier) -> Result<&'a Verifier, restsign_status> {
+    // SAFETY: non-NULL handles are Box<Verifier> pointers made by `new_verifier`.
+    unsafe { v.cast::<Verifier>().as_ref() }.ok_or(RESTSIGN_ERR_NULL_HANDLE)
+}
+
+/// # Safety
+/// `verdict` must be NULL or a live verdict handle, used by this thread only.
+unsafe fn verdict_ref<'a>(verdict: *const restsign_verdict) -> Result<&'a VerdictHandle, restsign_status> {
+    // SAFETY: non-NULL handles are Box<VerdictHandle> pointers made by restsign_verdict_new.
+    unsafe { verdict.cast::<VerdictHandle>().as_ref() }.ok_or(RESTSIGN_ERR_NULL_HANDLE)
+}
+
+/// # Safety
+/// As for `restsign_verifier_new`; `state_dir` NULL or NUL-terminated.
+unsafe fn new_verifier(
+    scheme: *const c_char,
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+    state_dir: Option<*const c_char>,
+    out: *mut *mut restsign_verifier,
+) -> Result<(), restsign_status> {
+    unsafe { clear_out(out) }?;
+    let name = unsafe { str_arg(scheme, RESTSIGN_ERR_UNKNOWN_SCHEME) }?;
+    let mut verifier = Verifier::new(name).map_err(status_of)?;
+    if let Some(dir) = state_dir {
+        let dir = unsafe { path_arg(dir) }?.unwrap_or_else(nonce::default_state_dir);
+        verifier = verifier.shared_state(dir).map_err(status_of)?;
+    }
+    let (key, secret) = unsafe { (bytes_arg(key, key_len)?, bytes_arg(secret, secret_len)?) };
+    verifier.add_key(key, secret).map_err(status_of)?;
+    unsafe { *out = Box::into_raw(Box::new(verifier)).cast() };
+    Ok(())
+}
+
+/// Creates a verifier for `scheme` that knows one key (add more with `restsign_verifier_add_key`).
+/// Key and secret are as for `restsign_signer_new` (and checked the same way). Replay state is
+/// kept in this process's memory: use `restsign_verifier_new_shared` when several processes
+/// serve the same keys.
+///
+/// # Safety
+/// `scheme` NULL or NUL-terminated; `key`/`secret` valid for their lengths; `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_new(
+    scheme: *const c_char,
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+    out: *mut *mut restsign_verifier,
+) -> restsign_status {
+    ffi_boundary!({ unsafe { new_verifier(scheme, key, key_len, secret, secret_len, None, out) } })
+}
+
+/// Like `restsign_verifier_new`, with the replay state in files shared by every process that
+/// uses the same directory: `state_dir` (NUL-terminated, created 0700 if missing), or when NULL
+/// `$XDG_RUNTIME_DIR/restsign` (else `/tmp/restsign-<uid>`). One file per scheme and key, named
+/// `verify-<hash>`, separate from signers' nonce files. Once one process accepts a nonce, every
+/// other process rejects it and anything below it. State file errors are the
+/// `RESTSIGN_ERR_NONCE_STATE_*` codes.
+///
+/// # Safety
+/// As for `restsign_verifier_new`; `state_dir` NULL or NUL-terminated.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_new_shared(
+    scheme: *const c_char,
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+    state_dir: *const c_char,
+    out: *mut *mut restsign_verifier,
+) -> restsign_status {
+    ffi_boundary!({ unsafe { new_verifier(scheme, key, key_len, secret, secret_len, Some(state_dir), out) } })
+}
+
+/// Adds a key (or replaces its secret; its replay state is kept). Errors as for
+/// `restsign_verifier_new`.
+///
+/// # Safety
+/// `v` NULL or live; `key`/`secret` valid for their lengths.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_add_key(
+    v: *const restsign_verifier,
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+) -> restsign_status {
+    ffi_boundary!({
+        let verifier = unsafe { verifier_ref(v) }?;
+        let (key, secret) = unsafe { (bytes_arg(key, key_len)?, bytes_arg(secret, secret_len)?) };
+        verifier.add_key(key, secret).map_err(status_of)
+    })
+}
+
+/// Checks one received request.
+///
+/// `method` is the HTTP method (NUL-terminated); `path` the URL path without `?query` (for
+/// mtgox-v2 the whole `/api/2/...` path); `headers` the request's header lines as
+/// `Name: value\r\n` (or `\n`), of which the scheme's key, nonce and signature headers are used
+/// (names in any case; others are ignored; NULL with length 0 for mtgox-stream; CoinPayments'
+/// key is read from the body's `key` field); `payload` the
+/// exact bytes received: the body, or for the scheme's query methods (apiauth and viabtc GET,
+/// HEAD, DELETE) the query string without `?`; for mtgox-stream the base64 signed call.
+///
+/// Returns `RESTSIGN_OK` when the request is correctly signed by a known key and its nonce is
+/// fresh (the nonce is then recorded), else `RESTSIGN_ERR_BAD_SIGNATURE`,
+/// `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument
+/// and state-file errors have their own codes. The signature is checked (in constant time) before
+/// the nonce is recorded: a forged request never moves the replay state. `verdict` (may be NULL)
+/// receives the details. Like libsodium's `_verify`, the result must be used (warn_unused_result).
+///
+/// # Safety
+/// `v` NULL or live; `method` NULL or NUL-terminated; `path`/`headers`/`payload` valid for their
+/// lengths (or NULL with length 0); `verdict` NULL or a live verdict used by this thread only.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_check(
+    v: *const restsign_verifier,
+    method: *const c_char,
+    path: *const c_char,
+    path_len: usize,
+    headers: *const c_char,
+    headers_len: usize,
+    payload: *const c_char,
+    payload_len: usize,
+    verdict: *mut restsign_verdict,
+) -> restsign_status {
+    ffi_boundary!({
+        // SAFETY: non-NULL verdicts are Box<VerdictHandle>, used by this thread only.
+        let mut slot = unsafe { verdict.cast::<VerdictHandle>().as_mut() };
+        if let Some(slot) = slot.as_deref_mut() {
+            *slot = VerdictHandle { status: RESTSIGN_ERR_INTERNAL, verdict: None };
+        }
+        let outcome = (|| {
+            let verifier = unsafe { verifier_ref(v) }?;
+            let method = unsafe { str_arg(method, RESTSIGN_ERR_INVALID_METHOD) }?;
+            let path = unsafe { bytes_arg(path, path_len) }?;
+            let headers = unsafe { bytes_arg(headers, headers_len) }?;
+            let payload = unsafe { bytes_arg(payload, payload_len) }?;
+            match Received::new(method, path, payload).with_header_block(verifier.scheme(), headers) {
+                Ok(received) => verifier.check(&received).map_err(status_of),
+                Err(malformed) => Ok(Verdict::Malformed(malformed)),
+            }
+        })();
+        let status = outcome.as_ref().map_or_else(|&s| s, status_of_verdict);
+        if let Some(slot) = slot {
+            *slot = VerdictHandle { status, verdict: outcome.ok() };
+        }
+        if status == RESTSIGN_OK { Ok(()) } else { Err(status) }
+    })
+}
+
+/// Releases a verifier. NULL is a no-op.
+///
+/// # Safety
+/// `v` NULL or a live handle, not used again afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_free(v: *mut restsign_verifier) {
+    let _ = ffi_boundary!({
+        if !v.is_null() {
+            // SAFETY: made by Box::into_raw in `new_verifier`; given back once.
+            drop(unsafe { Box::from_raw(v.cast::<Verifier>()) });
+        }
+        Ok(())
+    });
+}
+
+/// Creates an empty verdict, to pass to `restsign_verifier_check`.
+///
+/// # Safety
+/// `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_new(out: *mut *mut restsign_verdict) -> restsign_status {
+    ffi_boundary!({
+        unsafe { clear_out(out) }?;
+        let fresh = VerdictHandle { status: RESTSIGN_ERR_NOT_CHECKED, verdict: None };
+        unsafe { *out = Box::into_raw(Box::new(fresh)).cast() };
+        Ok(())
+    })
+}
+
+/// Releases a verdict. NULL is a no-op.
+///
+/// # Safety
+/// `verdict` NULL or a live handle, not used again afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_free(verdict: *mut restsign_verdict) {
+    let _ = ffi_boundary!({
+        if !verdict.is_null() {
+            // SAFETY: made by Box::into_raw in restsign_verdict_new; given back once.
+            drop(unsafe { Box::from_raw(verdict.cast::<VerdictHandle>()) });
+        }
+        Ok(())
+    });
+}
+
+/// The status the last check returned (`RESTSIGN_ERR_NOT_CHECKED` for a fresh verdict).
+///
+/// # Safety
+/// `verdict` NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_status(verdict: *const restsign_verdict) -> restsign_status {
+    match unsafe { verdict_ref(verdict) } {
+        Ok(handle) => handle.status,
+        Err(status) => status,
+    }
+}
+
+/// Why the last check gave its status, static and NUL-terminated (never NULL): for
+/// `RESTSIGN_ERR_MALFORMED` what is missing or unparseable, otherwise `restsign_strerror(status)`.
+///
+/// # Safety
+/// `verdict` NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_reason(verdict: *const restsign_verdict) -> *const c_char {
+    match unsafe { verdict_ref(verdict) } {
+        Ok(VerdictHandle { verdict: Some(Verdict::Malformed(m)), .. }) => m.message().as_ptr(),
+        Ok(handle) => restsign_strerror(handle.status),
+        Err(status) => restsign_strerror(status),
+    }
+}
+
+/// Writes a verdict's bytes under the text buffer contract.
+///
+/// # Safety
+/// As for `text_out`; `verdict` NULL or live.
+unsafe fn verdict_text(
+    verdict: *const restsign_verdict,
+    out: *mut c_char,
+    out_cap: usize,
+    out_len: *mut usize,
+    pick: impl FnOnce(Option<&Verdict>) -> Result<&[u8], restsign_status>,
+) -> Result<(), restsign_status> {
+    let handle = unsafe { verdict_ref(verdict) }?;
+    let bytes = pick(handle.verdict.as_ref());
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(status) => {
+            if let Some(len) = unsafe { out_len.as_mut() } {
+                *len = 0;
+            }
+            return Err(status);
+        }
+    };
+    unsafe {
+        text_out(out, out_cap, out_len, |buf| {
+            let dest = buf.get_mut(..bytes.len()).ok_or(crate::Error::BufferTooSmall { needed: bytes.len() })?;
+            dest.copy_from_slice(bytes);
+            Ok(bytes.len())
+        })
+    }
+}
+
+/// The key the last check was about (valid, stale, bad signature or unknown), under the text
+/// buffer contract; for mtgox-stream the UUID in lower case. `RESTSIGN_ERR_NO_KEY` if none.
+///
+/// # Safety
+/// `verdict` NULL or live; `out` valid for `out_cap` bytes (or NULL with 0); `out_len` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_key(
+    verdict: *const restsign_verdict,
+    out: *mut c_char,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe {
+            verdict_text(verdict, out, out_cap, out_len, |v| match v {
+                Some(
+                    Verdict::Valid { key, .. }
+                    | Verdict::BadSignature { key, .. }
+                    | Verdict::StaleNonce { key, .. }
+                    | Verdict::UnknownKey { key },
+                ) => Ok(key),
+                _ => Err(RESTSIGN_ERR_NO_KEY),
+            })
+        }
+    })
+}
+
+/// The nonce of the last check into `*nonce`: the one accepted (`RESTSIGN_OK`) or the stale one
+/// refused (`RESTSIGN_ERR_STALE_NONCE`). `RESTSIGN_ERR_NO_NONCE` otherwise, including a
+/// CoinPayments request accepted without a nonce.
+///
+/// # Safety
+/// `verdict` NULL or live; `nonce` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_nonce(verdict: *const restsign_verdict, nonce: *mut u64) -> restsign_status {
+    ffi_boundary!({
+        let handle = unsafe { verdict_ref(verdict) }?;
+        let out = unsafe { nonce.as_mut() }.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?;
+        *out = match handle.verdict {
+            Some(Verdict::Valid { nonce: Some(n), .. } | Verdict::StaleNonce { nonce: n, .. }) => n,
+            _ => return Err(RESTSIGN_ERR_NO_NONCE),
+        };
+        Ok(())
+    })
+}
+
+/// After `RESTSIGN_ERR_BAD_SIGNATURE`: the exact bytes the client should have signed (they may
+/// contain NUL, e.g. mtgox-v2's separator: use `*out_len`), under the text buffer contract.
+/// For the server's log only; never send it to the client. `RESTSIGN_ERR_NO_EXPECTED` for any
+/// other verdict.
+///
+/// # Safety
+/// As for `restsign_verdict_key`.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_expected_message(
+    verdict: *const restsign_verdict,
+    out: *mut c_char,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe {
+            verdict_text(verdict, out, out_cap, out_len, |v| match v {
+                Some(Verdict::BadSignature { expected_message, .. }) => Ok(expected_message),
+                _ => Err(RESTSIGN_ERR_NO_EXPECTED),
+            })
+        }
+    })
+}
+
+/// After `RESTSIGN_ERR_BAD_SIGNATURE`: the signature text the client should have sent (for
+/// mtgox-stream the whole signed call). For the server's log only: sending it to the client would
+/// sign requests for anyone. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
+///
+/// # Safety
+/// As for `restsign_verdict_key`.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_expected_signature(
+    verdict: *const restsign_verdict,
+    out: *mut c_char,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe {
+            verdict_text(verdict, out, out_cap, out_len, |v| match v {
+                Some(Verdict::BadSignature { expected_signature, .. }) => Ok(expected_signature.as_bytes()),
+                _ => Err(RESTSIGN_ERR_NO_EXPECTED),
+            })
+        }
+    })
+}

@@ -1,0 +1,611 @@
+//! The server side: is this received request signed by a key we know, and is its nonce fresh?
+//!
+//! A [`Verifier`] holds one scheme and the secrets of its keys (a table, a lookup function, or
+//! both). [`Verifier::check`] takes what arrived ([`Received`]: method, URL path, the exact payload
+//! bytes, and the key, nonce and signature headers) and answers a [`Verdict`]. It follows the same
+//! recipe as the signer ([`crate::scheme`]), so what one signs the other accepts.
+//!
+//! Order of the checks, each stopping at the first failure: the request's shape ([`Malformed`]),
+//! the key ([`Verdict::UnknownKey`]), the signature ([`Verdict::BadSignature`], compared in constant
+//! time), then the nonce ([`Verdict::StaleNonce`]). The nonce is recorded only after the signature
+//! has matched, so a forged request cannot advance the replay state.
+//!
+//! Replay rule: per key, a nonce is accepted only if it is greater than the last accepted one
+//! (a [`Counter`], in memory or in a shared state file so that several worker processes of one
+//! server agree). Clients must therefore not have two calls with the same key in flight at once,
+//! which every one of these APIs already demands.
+//!
+//! Where each piece is found:
+//! - key: its header (apiauth, poloniex, mtgox-v1/v2, viabtc); the form field `key` of the body
+//!   (CoinPayments sends the public key there); the first 16 bytes of the signed call (mtgox-stream).
+//! - nonce: the `Apiauth-Nonce` header; else the scheme's field (`nonce`, viabtc `tonce`) in the
+//!   form body or query string, or the member of the JSON body (a JSON number or a decimal string).
+//! - signature: its header; for mtgox-stream the payload is the base64 signed call itself
+//!   (16 key bytes ‖ 64-byte tag ‖ JSON), which is decoded here.
+//!
+//! ```
+//! use restsign::{Received, Verdict, Verifier};
+//! let v = Verifier::new("viabtc").unwrap();
+//! v.add_key(b"16289e05354c3c3814b8f3045950395f",
+//!     b"d186ababcb0eb1f6af5c1519424f462b84c631f86c06309992ae1f15604668b0").unwrap();
+//! // ViaBTC's published GET example, as a server receives it.
+//! let headers = b"X-API-KEY: 16289e05354c3c3814b8f3045950395f\r\n\
+//!     X-SIGNATURE: 4a1c9e4c73629b62fd999cbbcd2bc8b87a07f1791ae61ba576427f820dd3bc59\r\n";
+//! let received = Received::new("GET", b"/res/openapi/v1/hashrate", b"coin=BTC&amount=1.0&tonce=1513746038205")
+//!     .with_header_block(v.scheme(), headers).unwrap();
+//! let key = b"16289e05354c3c3814b8f3045950395f".to_vec();
+//! assert_eq!(v.check(&received).unwrap(), Verdict::Valid { key: key.clone(), nonce: Some(1513746038205) });
+//! // The same request again is a replay.
+//! assert!(matches!(v.check(&received).unwrap(), Verdict::StaleNonce { .. }));
+//! ```
+//!
+//! CoinPayments documents its nonce as optional ("once used with a particular key it must always be
+//! used with that key from then on"). The verifier does exactly that: a CoinPayments request without
+//! a `nonce` field is accepted (with no replay protection) only while no nonce has ever been
+//! accepted for its key; afterwards it is [`Malformed::NonceRequired`]. Every other scheme requires
+//! its nonce.
+
+use crate::Error;
+use crate::encode::decode_base64;
+use crate::nonce::{Counter, MAX_NONCE};
+use crate::scheme::{BodyFormat, Framing, KeyFormat, NoncePlace, Scheme, TextEncoding};
+use crate::signer::{Message, Signer, UUID_LEN};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::ffi::CStr;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use subtle::ConstantTimeEq as _;
+use zeroize::Zeroizing;
+
+/// Schemes whose documentation makes the nonce optional (see the module documentation).
+const NONCE_OPTIONAL: &[&str] = &["coinpayments"];
+
+/// The body field that carries the key of a scheme with no key header (CoinPayments).
+const KEY_FIELD: &str = "key";
+
+/// What a request that cannot be checked lacks or gets wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// The method is empty or not an HTTP token.
+    InvalidMethod,
+    /// A header line has no `:`.
+    HeaderLine,
+    /// A key, nonce or signature header, or a key or nonce field, appears more than once.
+    Duplicate,
+    /// No key (header, body field or signed call).
+    MissingKey,
+    /// No signature header.
+    MissingSignature,
+    /// No nonce (header, field or JSON member) where the scheme requires one.
+    MissingNonce,
+    /// The nonce is not a decimal integer of at most 2^63 − 1.
+    BadNonce,
+    /// The body of a JSON scheme is not a JSON object.
+    NotJsonObject,
+    /// The mtgox-stream signed call is not base64.
+    CallNotBase64,
+    /// The mtgox-stream signed call is shorter than its key and tag.
+    CallTooShort,
+    /// A CoinPayments request without a nonce, for a key that has used nonces before.
+    NonceRequired,
+}
+
+impl Malformed {
+    pub const fn message(&self) -> &'static CStr {
+        match self {
+            Malformed::InvalidMethod => c"the HTTP method is empty or not an HTTP token",
+            Malformed::HeaderLine => c"a header line has no ':'",
+            Malformed::Duplicate => c"the key, nonce or signature is given more than once",
+            Malformed::MissingKey => c"the request carries no API key",
+            Malformed::MissingSignature => c"the request carries no signature header",
+            Malformed::MissingNonce => c"the request carries no nonce",
+            Malformed::BadNonce => c"the nonce is not a decimal integer between 0 and 2^63-1",
+            Malformed::NotJsonObject => c"the body is not a JSON object, so its nonce member cannot be read",
+            Malformed::CallNotBase64 => c"the signed call is not valid base64",
+            Malformed::CallTooShort => c"the signed call is shorter than a key and a tag",
+            Malformed::NonceRequired => {
+                c"a nonce is required: this key has sent nonces before (CoinPayments rule)"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message().to_str().expect("messages are ASCII"))
+    }
+}
+
+/// The answer about one request.
+#[must_use]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Signed by `key` and fresh; `nonce` is now the last accepted for it (`None` only for a
+    /// CoinPayments request without a nonce).
+    Valid { key: Vec<u8>, nonce: Option<u64> },
+    /// The signature does not match. For debugging on the server side only: `expected_message` is
+    /// the exact byte string the client should have signed and `expected_signature` the text it
+    /// should have sent. Never send these back to the client (that would sign for it).
+    BadSignature { key: Vec<u8>, expected_message: Vec<u8>, expected_signature: String },
+    /// Correctly signed, but `nonce` is not above `last`, the last nonce accepted for this key.
+    StaleNonce { key: Vec<u8>, nonce: u64, last: u64 },
+    /// The request cannot be checked.
+    Malformed(Malformed),
+    /// No secret is known for this key.
+    UnknownKey { key: Vec<u8> },
+}
+
+impl Verdict {
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Verdict::Valid { .. })
+    }
+}
+
+/// A received request, borrowed.
+#[derive(Clone, Copy, Debug)]
+pub struct Received<'a> {
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The URL path, without `?query` (mtgox-v2's `/api/2/` prefix is removed here, as the signer does).
+    pub path: &'a [u8],
+    /// The exact payload: the body, or the query string without `?` for the scheme's query
+    /// methods; for mtgox-stream, the base64 signed call.
+    pub payload: &'a [u8],
+    /// The value of the scheme's key header (schemes that send the key in a header).
+    pub key: Option<&'a [u8]>,
+    /// The value of the scheme's nonce header (apiauth).
+    pub nonce: Option<&'a [u8]>,
+    /// The value of the scheme's signature header.
+    pub signature: Option<&'a [u8]>,
+}
+
+impl<'a> Received<'a> {
+    pub fn new(method: &'a str, path: &'a [u8], payload: &'a [u8]) -> Received<'a> {
+        Received { method, path, payload, key: None, nonce: None, signature: None }
+    }
+
+    /// Takes the key, nonce and signature from `headers` (name, value) by the scheme's header names,
+    /// compared without regard to case; values are trimmed. Other headers are ignored.
+    pub fn with_headers<I>(mut self, scheme: &Scheme, headers: I) -> Result<Received<'a>, Malformed>
+    where
+        I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
+    {
+        let names = scheme.headers;
+        for (name, value) in headers {
+            let name = name.trim_ascii();
+            let is = |wanted: Option<&str>| wanted.is_some_and(|w| w.as_bytes().eq_ignore_ascii_case(name));
+            let slot = if is(names.key) {
+                &mut self.key
+            } else if is(names.nonce) {
+                &mut self.nonce
+            } else if is(names.signature) {
+                &mut self.signature
+            } else {
+                continue;
+            };
+            if slot.replace(value.trim_ascii()).is_some() {
+                return Err(Malformed::Duplicate);
+            }
+        }
+        Ok(self)
+    }
+
+    /// Like [`Received::with_headers`], from `Name: value` lines ending in `\r\n` or `\n` (what
+    /// `Signer::headers_into` writes).
+    pub fn with_header_block(self, scheme: &Scheme, block: &'a [u8]) -> Result<Received<'a>, Malformed> {
+        let mut lines = Vec::new();
+        for line in block.split(|&b| b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            let colon = line.iter().position(|&b| b == b':').ok_or(Malformed::HeaderLine)?;
+            lines.push((&line[..colon], &line[colon + 1..]));
+        }
+        self.with_headers(scheme, lines)
+    }
+}
+
+/// Where the nonce replay state lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplayState {
+    /// In this process only.
+    Memory,
+    /// One state file per key in this directory, shared by every process that uses it
+    /// (see [`Verifier::state_path`]).
+    Dir(PathBuf),
+}
+
+type Lookup = dyn Fn(&[u8]) -> Option<Zeroizing<Vec<u8>>> + Send + Sync;
+
+/// Checks requests for one scheme. Any number of threads may check at once; keys may be added
+/// while others check.
+pub struct Verifier {
+    scheme: &'static Scheme,
+    state: ReplayState,
+    signers: RwLock<HashMap<Vec<u8>, Arc<Signer>>>,
+    lookup: Option<Box<Lookup>>,
+    counters: RwLock<HashMap<Vec<u8>, Arc<Counter>>>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier").field("scheme", &self.scheme.name).field("state", &self.state).finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier for the scheme called `scheme`, with no keys yet and in-memory replay state.
+    pub fn new(scheme: &str) -> Result<Verifier, Error> {
+        Ok(Verifier::with_scheme(Scheme::by_name(scheme).ok_or(Error::UnknownScheme)?))
+    }
+
+    pub fn with_scheme(scheme: &'static Scheme) -> Verifier {
+        Verifier {
+            scheme,
+            state: ReplayState::Memory,
+            signers: RwLock::default(),
+            lookup: None,
+            counters: RwLock::default(),
+        }
+    }
+
+    /// Keeps the replay state in `dir` (created 0700 if missing), shared with other processes.
+    /// Keys added before move to their state files there (opened now, so errors show here).
+    pub fn shared_state(mut self, dir: impl Into<PathBuf>) -> Result<Verifier, Error> {
+        self.state = ReplayState::Dir(dir.into());
+        let counters = self.counters.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let keys: Vec<Vec<u8>> = counters.drain().map(|(key, _)| key).collect();
+        for key in keys {
+            self.counter(&key)?;
+        }
+        Ok(self)
+    }
+
+    /// Asks `lookup(key)` for the secret of a key not in the table (a database, a vault…). It is
+    /// called for every request with such a key; return `None` for an unknown key.
+    pub fn with_lookup(mut self, lookup: impl Fn(&[u8]) -> Option<Zeroizing<Vec<u8>>> + Send + Sync + 'static) -> Verifier {
+        self.lookup = Some(Box::new(lookup));
+        self
+    }
+
+    pub fn scheme(&self) -> &'static Scheme {
+        self.scheme
+    }
+
+    /// Adds (or replaces the secret of) a key. With shared state its state file is opened now,
+    /// so a bad state directory is reported here rather than on the first request.
+    pub fn add_key(&self, key: &[u8], secret: &[u8]) -> Result<(), Error> {
+        let signer = Signer::with_scheme(self.scheme, key, secret)?;
+        let id = self.key_id(key);
+        self.counter(&id)?;
+        write(&self.signers).insert(id, Arc::new(signer));
+        Ok(())
+    }
+
+    /// Adds a key whose replay state is `counter` (for example `Counter::open_file` on a path of
+    /// the caller's choosing). Replaces any state the key had.
+    pub fn add_key_with_counter(&self, key: &[u8], secret: &[u8], counter: Counter) -> Result<(), Error> {
+        let signer = Signer::with_scheme(self.scheme, key, secret)?;
+        let id = self.key_id(key);
+        write(&self.counters).insert(id.clone(), Arc::new(counter));
+        write(&self.signers).insert(id, Arc::new(signer));
+        Ok(())
+    }
+
+    /// The state file of `key` when the state is shared: `<dir>/verify-<hash of scheme and key>`.
+    /// Distinct from a signer's nonce file, so a client and a server on one host never share one.
+    pub fn state_path(&self, key: &[u8]) -> Option<PathBuf> {
+        let ReplayState::Dir(dir) = &self.state else { return None };
+        let mut hash = Sha256::new();
+        hash.update(b"restsign verifier state v1\0");
+        hash.update(self.scheme.name.as_bytes());
+        hash.update(b"\0");
+        hash.update(self.key_id(key));
+        let name: String = hash.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        Some(dir.join(format!("verify-{name}")))
+    }
+
+    /// Checks one request. `Err` only when the replay state cannot be read or written (a state
+    /// file error); every verdict about the request itself is an `Ok`.
+    pub fn check(&self, received: &Received<'_>) -> Result<Verdict, Error> {
+        match self.check_inner(received) {
+            Ok(verdict) => Ok(verdict),
+            Err(Rejection::Malformed(m)) => Ok(Verdict::Malformed(m)),
+            Err(Rejection::State(e)) => Err(e),
+        }
+    }
+
+    fn check_inner(&self, received: &Received<'_>) -> Result<Verdict, Rejection> {
+        let scheme = self.scheme;
+        if crate::signer::check_method(received.method).is_err() {
+            return Err(Malformed::InvalidMethod.into());
+        }
+        // The key, the payload the HMAC covers, and the signature text to compare.
+        let stream_call;
+        let (key, payload, signature): (Vec<u8>, &[u8], &[u8]) = match scheme.framing {
+            Framing::KeyTagPayload => {
+                let text = received.payload.trim_ascii();
+                stream_call = decode_base64(text).ok_or(Malformed::CallNotBase64)?;
+                if stream_call.len() < UUID_LEN + scheme.hash.tag_len() {
+                    return Err(Malformed::CallTooShort.into());
+                }
+                let uuid = uuid_text(stream_call[..UUID_LEN].try_into().expect("16 bytes"));
+                (uuid, &stream_call[UUID_LEN + scheme.hash.tag_len()..], text)
+            }
+            Framing::Tag => {
+                let key = match scheme.headers.key {
+                    Some(_) => received.key.map(<[u8]>::to_vec),
+                    None => form_field(received.payload, KEY_FIELD)?,
+                };
+                let key = key.filter(|k| !k.is_empty()).ok_or(Malformed::MissingKey)?;
+                (key, received.payload, received.signature.ok_or(Malformed::MissingSignature)?)
+            }
+        };
+        let key = self.key_id(&key);
+        let Some(signer) = self.signer(&key) else {
+            return Ok(Verdict::UnknownKey { key });
+        };
+
+        let header_nonce = match scheme.nonce_place {
+            NoncePlace::Header(_) => Some(parse_nonce(received.nonce.ok_or(Malformed::MissingNonce)?)?),
+            NoncePlace::Field(_) => None,
+        };
+        let path = received.path.strip_prefix(scheme.signed_path_prefix.as_bytes()).unwrap_or(received.path);
+        let msg = Message { method: received.method, path, payload, nonce: header_nonce.unwrap_or(0) };
+        let expected = signer.sign(&msg).map_err(|_| Malformed::InvalidMethod)?;
+        if !same_text(scheme.encoding, expected.as_bytes(), signature) {
+            let expected_message = signer.signed_message(&msg);
+            return Ok(Verdict::BadSignature { key, expected_message, expected_signature: expected });
+        }
+
+        // Signed by the key's owner: only now may the replay state move.
+        let nonce = match (scheme.nonce_place, header_nonce) {
+            (_, Some(n)) => Some(n),
+            (NoncePlace::Field(field), None) => self.field_nonce(received.method, payload, field)?,
+            (NoncePlace::Header(_), None) => unreachable!("a header nonce was parsed above"),
+        };
+        let counter = self.counter(&key).map_err(Rejection::State)?;
+        let Some(nonce) = nonce else {
+            if NONCE_OPTIONAL.contains(&scheme.name) {
+                return match counter.last().map_err(Rejection::State)? {
+                    0 => Ok(Verdict::Valid { key, nonce: None }),
+                    _ => Err(Malformed::NonceRequired.into()),
+                };
+            }
+            return Err(Malformed::MissingNonce.into());
+        };
+        if counter.accept(nonce).map_err(Rejection::State)? {
+            Ok(Verdict::Valid { key, nonce: Some(nonce) })
+        } else {
+            let last = counter.last().map_err(Rejection::State)?;
+            Ok(Verdict::StaleNonce { key, nonce, last })
+        }
+    }
+
+    /// The nonce in the payload's field or JSON member, if there is one.
+    fn field_nonce(&self, method: &str, payload: &[u8], field: &str) -> Result<Option<u64>, Malformed> {
+        let json = self.scheme.body == BodyFormat::Json && !self.scheme.uses_query(method);
+        if json {
+            match json_member(payload, field)? {
+                None => Ok(None),
+                Some(serde_json::Value::Number(n)) => n.as_u64().filter(|&n| n <= MAX_NONCE).map(Some).ok_or(Malformed::BadNonce),
+                Some(serde_json::Value::String(s)) => parse_nonce(s.as_bytes()).map(Some),
+                Some(_) => Err(Malformed::BadNonce),
+            }
+        } else {
+            form_field(payload, field)?.map(|v| parse_nonce(&v)).transpose()
+        }
+    }
+
+    /// How a key is filed: as given, or for UUID keys in lower case (so either case matches).
+    fn key_id(&self, key: &[u8]) -> Vec<u8> {
+        match self.scheme.key {
+            KeyFormat::Text => key.to_vec(),
+            KeyFormat::Uuid => key.to_ascii_lowercase(),
+        }
+    }
+
+    fn signer(&self, key: &[u8]) -> Option<Arc<Signer>> {
+        if let Some(signer) = read(&self.signers).get(key) {
+            return Some(signer.clone());
+        }
+        let secret = self.lookup.as_ref()?(key)?;
+        // A secret the lookup gives but the scheme refuses (empty, not base64) is no key at all.
+        Signer::with_scheme(self.scheme, key, &secret).ok().map(Arc::new)
+    }
+
+    /// The replay state of `key`, made on first use.
+    fn counter(&self, key: &[u8]) -> Result<Arc<Counter>, Error> {
+        if let Some(counter) = read(&self.counters).get(key) {
+            return Ok(counter.clone());
+        }
+        let mut counters = write(&self.counters);
+        if let Some(counter) = counters.get(key) {
+            return Ok(counter.clone());
+        }
+        let counter = Arc::new(match self.state_path(key) {
+            None => Counter::in_memory(),
+            Some(path) => Counter::open_file(&path, key, self.scheme.nonce_unit)?,
+        });
+        counters.insert(key.to_vec(), counter.clone());
+        Ok(counter)
+    }
+}
+
+/// Why `check_inner` stopped early.
+enum Rejection {
+    Malformed(Malformed),
+    State(Error),
+}
+
+impl From<Malformed> for Rejection {
+    fn from(m: Malformed) -> Rejection {
+        Rejection::Malformed(m)
+    }
+}
+
+// A panic elsewhere cannot leave these maps half-updated (each change is one insert), so a
+// poisoned lock is still safe to use.
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Compares the expected signature text with the received one in constant time. Hex is accepted in
+/// either case: the received text is brought to the expected case first (it is not secret).
+fn same_text(encoding: TextEncoding, expected: &[u8], received: &[u8]) -> bool {
+    let received = match encoding {
+        TextEncoding::HexLower => received.to_ascii_lowercase(),
+        TextEncoding::HexUpper => received.to_ascii_uppercase(),
+        // Standard base64 decodes only from its one canonical text, so text equality is tag equality.
+        TextEncoding::Base64 => received.to_vec(),
+    };
+    expected.ct_eq(&received).into()
+}
+
+/// A nonce in decimal ASCII: 1 to 19 digits, at most 2^63 − 1.
+fn parse_nonce(text: &[u8]) -> Result<u64, Malformed> {
+    if text.is_empty() || text.len() > 19 || !text.iter().all(u8::is_ascii_digit) {
+        return Err(Malformed::BadNonce);
+    }
+    let value = text.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
+    if value > MAX_NONCE { Err(Malformed::BadNonce) } else { Ok(value) }
+}
+
+/// The decoded value of form field `name` in `application/x-www-form-urlencoded` text (a body or a
+/// query string); `None` if absent. A name given twice is ambiguous (servers disagree on which
+/// wins), so it is refused.
+fn form_field(form: &[u8], name: &str) -> Result<Option<Vec<u8>>, Malformed> {
+    let mut found = None;
+    for pair in form.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let (n, v) = match pair.iter().position(|&b| b == b'=') {
+            Some(at) => (&pair[..at], &pair[at + 1..]),
+            None => (pair, &[][..]),
+        };
+        if form_decode(n) == name.as_bytes() && found.replace(form_decode(v)).is_some() {
+            return Err(Malformed::Duplicate);
+        }
+    }
+    Ok(found)
+}
+
+/// `+` as space and `%XX` as its byte; a `%` not followed by two hex digits stays as it is
+/// (as Python's `unquote_plus` and PHP do).
+fn form_decode(text: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'+' => out.push(b' '),
+            b'%' => match (text.get(i + 1).copied().and_then(hex), text.get(i + 2).copied().and_then(hex)) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Member `name` of the JSON object `json`, if present. Not an object, or the member twice: malformed.
+fn json_member(json: &[u8], name: &str) -> Result<Option<serde_json::Value>, Malformed> {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+
+    struct Find<'n>(&'n str);
+    impl<'de> Visitor<'de> for Find<'_> {
+        /// The member's value, and whether it appeared more than once.
+        type Value = (Option<serde_json::Value>, bool);
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let (mut found, mut twice) = (None, false);
+            while let Some(key) = map.next_key::<String>()? {
+                if key == self.0 {
+                    twice |= found.replace(map.next_value()?).is_some();
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok((found, twice))
+        }
+    }
+
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let (found, twice) = de.deserialize_map(Find(name)).map_err(|_| Malformed::NotJsonObject)?;
+    de.end().map_err(|_| Malformed::NotJsonObject)?;
+    if twice { Err(Malformed::Duplicate) } else { Ok(found) }
+}
+
+/// 16 bytes as a lower-case UUID (`8-4-4-4-12` hex digits).
+fn uuid_text(bytes: &[u8; UUID_LEN]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push(b'-');
+        }
+        out.extend_from_slice(format!("{b:02x}").as_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_fields_are_decoded_and_duplicates_refused() {
+        assert_eq!(form_field(b"a=1&nonce=42&b", "nonce"), Ok(Some(b"42".to_vec())));
+        assert_eq!(form_field(b"a=1&b=2", "nonce"), Ok(None));
+        assert_eq!(form_field(b"non%63e=7", "nonce"), Ok(Some(b"7".to_vec())));
+        assert_eq!(form_field(b"key=a+b%2Fc%zz%4", "key"), Ok(Some(b"a b/c%zz%4".to_vec())));
+        assert_eq!(form_field(b"nonce=1&nonce=2", "nonce"), Err(Malformed::Duplicate));
+    }
+
+    #[test]
+    fn nonces_are_plain_decimal_within_63_bits() {
+        assert_eq!(parse_nonce(b"9223372036854775807"), Ok(MAX_NONCE));
+        for bad in [&b""[..], b"9223372036854775808", b"-1", b"1e3", b" 1", b"99999999999999999999"] {
+            assert_eq!(parse_nonce(bad), Err(Malformed::BadNonce), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn json_members_are_found_once() {
+        assert_eq!(json_member(br#"{"a":{"tonce":1},"tonce":5}"#, "tonce"), Ok(Some(5.into())));
+        assert_eq!(json_member(br#"{"a":1}"#, "tonce"), Ok(None));
+        assert_eq!(json_member(br#"{"tonce":1,"tonce":2}"#, "tonce"), Err(Malformed::Duplicate));
+        for bad in [&b"[1]"[..], b"{", b"{} x", br#"{"coin": "BTC", tonce: 1}"#] {
+            assert_eq!(json_member(bad, "tonce"), Err(Malformed::NotJsonObject), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn uuid_text_round_trips() {
+        let bytes = [0x12, 0x34, 0x56, 0x78, 0xab, 0xcd, 0x12, 0x34, 0xab, 0xcd, 0x50, 0x28, 0x6e, 0x64, 0x9d, 0x5c];
+        assert_eq!(uuid_text(&bytes), b"12345678-abcd-1234-abcd-50286e649d5c");
+    }
+
+    #[test]
+    fn header_block_lines_need_a_colon() {
+        let scheme = Scheme::by_name("poloniex").unwrap();
+        let r = Received::new("POST", b"/", b"").with_header_block(scheme, b"key: k \r\nSIGN:s\nOther: x\r\n").unwrap();
+        assert_eq!((r.key, r.signature), (Some(&b"k"[..]), Some(&b"s"[..])));
+        assert_eq!(Received::new("POST", b"/", b"").with_header_block(scheme, b"Key k\r\n").err(), Some(Malformed::HeaderLine));
+        assert_eq!(Received::new("POST", b"/", b"").with_header_block(scheme, b"Key: a\r\nkey: b\r\n").err(), Some(Malformed::Duplicate));
+    }
+}
