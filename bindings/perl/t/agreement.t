@@ -80,4 +80,21 @@ for my $scheme (@SCHEMES) {
     is $failures, 0, "$scheme: $PER_SCHEME random requests agree with Digest::SHA";
 }
 
+# Inputs far larger than the first output buffer: a 10 kB key makes the header block outgrow it,
+# and mtgox-stream's signed call of a 1 MB payload is 1.4 MB.
+for my $scheme (@SCHEMES) {
+    my $key = $scheme eq 'mtgox-stream' ? uuid() : 'k' x 10_000;
+    my $secret = bytes(100_000);
+    $secret = MIME::Base64::encode_base64($secret, '') if $scheme =~ /^mtgox/;
+    my ($path, $payload) = (bytes(10_000), bytes(1_000_000));
+    my $signer = Restsign::Signer->new($scheme, $key, $secret);
+    my $expected = Reference::sign($scheme, $key, $secret, $path, $payload, $MAX);
+    for my $round (1, 2) {    # the second call reuses the grown buffer
+        is $signer->sign('POST', $path, $payload, $MAX), $expected, "$scheme: long inputs, call $round";
+        is [$signer->headers('POST', $path, $payload, $MAX)], [Reference::headers($scheme, $key, 'POST', $MAX, $expected)],
+            "$scheme: long inputs, headers $round"
+            if $scheme ne 'mtgox-stream';
+    }
+}
+
 done_testing;

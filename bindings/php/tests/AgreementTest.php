@@ -72,6 +72,32 @@ final class AgreementTest extends TestCase
         }
     }
 
+    /**
+     * Inputs far larger than the signer's first buffer: a 10 kB key makes the header block outgrow
+     * it, and mtgox-stream's signed call of a 1 MB payload is 1.4 MB.
+     *
+     * @dataProvider schemes
+     */
+    public function testLongInputsAgreeWithHashHmac(string $scheme): void
+    {
+        $key = $scheme === 'mtgox-stream' ? self::uuid() : str_repeat('k', 10_000);
+        $secret = self::bytes(100_000);
+        $secret = str_starts_with($scheme, 'mtgox') ? base64_encode($secret) : $secret;
+        [$path, $payload] = [self::bytes(10_000), self::bytes(1_000_000)];
+        $signer = new Signer($scheme, $key, $secret);
+        $expected = Reference::sign($scheme, $key, $secret, $path, $payload, PHP_INT_MAX);
+        for ($call = 1; $call <= 2; $call++) { // the second call reuses the grown buffer
+            $this->assertSame($expected, $signer->sign('POST', $path, $payload, PHP_INT_MAX), "$scheme: long inputs, call $call");
+            if ($scheme !== 'mtgox-stream') {
+                $this->assertSame(
+                    Reference::headers($scheme, $key, 'POST', PHP_INT_MAX, $expected),
+                    $signer->headers('POST', $path, $payload, PHP_INT_MAX),
+                    "$scheme: long inputs, headers $call",
+                );
+            }
+        }
+    }
+
     /** Half block-boundary lengths up to $maxEdge, half uniform up to $max. */
     private static function length(int $max, ?int $maxEdge = null): int
     {
