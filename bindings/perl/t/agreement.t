@@ -5,7 +5,7 @@ use strict;
 use warnings;
 use Test2::V0;
 use FindBin qw($Bin);
-use lib "$Bin/lib";
+use lib "$Bin/../lib", "$Bin/lib";    # prove -l from anywhere; Reference.pm
 use Reference;
 use Restsign::Signer;
 

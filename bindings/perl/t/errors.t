@@ -2,6 +2,8 @@
 use strict;
 use warnings;
 use Test2::V0;
+use FindBin qw($Bin);
+use lib "$Bin/../lib";    # prove -l from anywhere
 use Restsign qw(:status);
 use Restsign::Signer;
 

@@ -3,6 +3,8 @@
 use strict;
 use warnings;
 use Test2::V0;
+use FindBin qw($Bin);
+use lib "$Bin/../lib";    # prove -l from anywhere
 use MIME::Base64 qw(encode_base64);
 use Restsign::Signer;
 

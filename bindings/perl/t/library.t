@@ -3,6 +3,7 @@ use strict;
 use warnings;
 use Test2::V0;
 use FindBin qw($Bin);
+use lib "$Bin/../lib";    # prove -l from anywhere
 use Cwd ();
 use File::Spec;
 use Digest::SHA qw(hmac_sha512_hex);

@@ -3,6 +3,7 @@ use strict;
 use warnings;
 use Test2::V0;
 use FindBin qw($Bin);
+use lib "$Bin/../lib";    # prove -l from anywhere
 use Restsign;
 
 my $header = "$Bin/../../../include/restsign.h";

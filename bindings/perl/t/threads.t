@@ -6,6 +6,8 @@ use Config;
 BEGIN { $Config{useithreads} or do { print "1..0 # SKIP this perl has no ithreads\n"; exit 0 } }
 use threads;    # before Test2, which must know about threads when it loads
 use Test2::V0;
+use FindBin qw($Bin);
+use lib "$Bin/../lib";    # prove -l from anywhere
 use Digest::SHA qw(hmac_sha512_hex);
 use Scalar::Util qw(blessed);
 use Restsign::Signer;

@@ -123,12 +123,12 @@ final class Signer
             // C would see a shorter method; NUL is not allowed in an HTTP token.
             throw RestsignException::fromStatus(Status::ERR_INVALID_METHOD);
         }
-        $len = \strlen($path);
-        $size = \strlen($payload);
-        $status = $this->ffi->$function($this->handle, $method, $path, $len, $payload, $size, $nonce, $this->out, $this->cap, $this->outLen);
+        $pathLen = \strlen($path);
+        $payloadLen = \strlen($payload);
+        $status = $this->ffi->$function($this->handle, $method, $path, $pathLen, $payload, $payloadLen, $nonce, $this->out, $this->cap, $this->outLen);
         if ($status === Status::ERR_BUFFER_TOO_SMALL) {
             $this->allocate($this->outLen[0]);
-            $status = $this->ffi->$function($this->handle, $method, $path, $len, $payload, $size, $nonce, $this->out, $this->cap, $this->outLen);
+            $status = $this->ffi->$function($this->handle, $method, $path, $pathLen, $payload, $payloadLen, $nonce, $this->out, $this->cap, $this->outLen);
         }
         if ($status !== Status::OK) {
             throw RestsignException::fromStatus($status);
