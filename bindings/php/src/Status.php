@@ -41,7 +41,7 @@ final class Status
     public const ERR_UNKNOWN_SCHEME = 5;
 
     /**
-     * The secret is empty (or decodes to nothing).
+     * The secret is empty.
      */
     public const ERR_EMPTY_SECRET = 6;
 
@@ -79,4 +79,109 @@ final class Status
      * restsign hit an internal error (a bug); the call had no effect.
      */
     public const ERR_INTERNAL = 13;
+
+    /**
+     * The next nonce would exceed 2^63 - 1.
+     */
+    public const ERR_NONCE_EXHAUSTED = 14;
+
+    /**
+     * A caller-supplied nonce source gave a value not above its previous one.
+     */
+    public const ERR_NONCE_NOT_INCREASING = 15;
+
+    /**
+     * The nonce state file is shorter than a state record.
+     */
+    public const ERR_NONCE_STATE_TRUNCATED = 16;
+
+    /**
+     * The file is not a restsign nonce state, or was made for another key or unit.
+     */
+    public const ERR_NONCE_STATE_FOREIGN = 17;
+
+    /**
+     * The nonce state file is damaged.
+     */
+    public const ERR_NONCE_STATE_CORRUPT = 18;
+
+    /**
+     * The nonce state file could not be created, opened or mapped.
+     */
+    public const ERR_NONCE_STATE_IO = 19;
+
+    /**
+     * A caller-supplied nonce callback reported failure.
+     */
+    public const ERR_NONCE_CALLBACK_FAILED = 20;
+
+    /**
+     * A request was given both parameters and a body.
+     */
+    public const ERR_PARAMS_AND_BODY = 21;
+
+    /**
+     * A JSON body is not a JSON object.
+     */
+    public const ERR_JSON_NOT_OBJECT = 22;
+
+    /**
+     * A parameter of a JSON request is not UTF-8.
+     */
+    public const ERR_JSON_NOT_UTF8 = 23;
+
+    /**
+     * The request has not been signed yet (call restsign_request_sign first).
+     */
+    public const ERR_NOT_SIGNED = 24;
+
+    /**
+     * The nonce unit is not one of the RESTSIGN_NONCE_UNIT_* values.
+     */
+    public const ERR_INVALID_UNIT = 25;
+
+    /**
+     * An index is past the end.
+     */
+    public const ERR_INDEX_OUT_OF_RANGE = 26;
+
+    /**
+     * The request carries the caller's own nonce (a raw body): restsign drew none.
+     */
+    public const ERR_NO_NONCE = 27;
+
+    /**
+     * The signature does not match the request (the verdict holds what was expected).
+     */
+    public const ERR_BAD_SIGNATURE = 40;
+
+    /**
+     * Correctly signed, but the nonce is not above the last one accepted for this key (a replay).
+     */
+    public const ERR_STALE_NONCE = 41;
+
+    /**
+     * The request lacks a key, nonce or signature, or one cannot be parsed (the verdict says which).
+     */
+    public const ERR_MALFORMED = 42;
+
+    /**
+     * The verifier knows no secret for the request's key.
+     */
+    public const ERR_UNKNOWN_KEY = 43;
+
+    /**
+     * Only a verdict of `RESTSIGN_ERR_BAD_SIGNATURE` carries an expected message and signature.
+     */
+    public const ERR_NO_EXPECTED = 44;
+
+    /**
+     * The verdict's request named no key (it was malformed, or the check did not run).
+     */
+    public const ERR_NO_KEY = 45;
+
+    /**
+     * The verdict has not been through `restsign_verifier_check` yet.
+     */
+    public const ERR_NOT_CHECKED = 46;
 }
