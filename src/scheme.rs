@@ -132,6 +132,11 @@ pub struct Scheme {
     pub body: BodyFormat,
     /// Stripped from the URL path to get the signed path (MtGox v2 signs what follows `/api/2/`).
     pub signed_path_prefix: &'static str,
+    /// The payload field carrying the API key when no header does (CoinPayments' `key`).
+    pub key_field: Option<&'static str>,
+    /// The API documents the nonce as optional: a verifier accepts requests without one until the
+    /// key first uses a nonce (CoinPayments).
+    pub nonce_optional: bool,
 }
 
 const NO_HEADERS: HeaderNames = HeaderNames { key: None, nonce: None, signature: None };
@@ -157,6 +162,8 @@ pub static SCHEMES: &[Scheme] = &[
         query_methods: &["GET", "HEAD", "DELETE"],
         body: BodyFormat::Form,
         signed_path_prefix: "",
+        key_field: None,
+        nonce_optional: false,
     },
     Scheme {
         name: "poloniex",
@@ -173,6 +180,8 @@ pub static SCHEMES: &[Scheme] = &[
         query_methods: &[],
         body: BodyFormat::Form,
         signed_path_prefix: "",
+        key_field: None,
+        nonce_optional: false,
     },
     Scheme {
         name: "mtgox-v1",
@@ -189,6 +198,8 @@ pub static SCHEMES: &[Scheme] = &[
         query_methods: &[],
         body: BodyFormat::Form,
         signed_path_prefix: "",
+        key_field: None,
+        nonce_optional: false,
     },
     Scheme {
         name: "mtgox-v2",
@@ -205,6 +216,8 @@ pub static SCHEMES: &[Scheme] = &[
         query_methods: &[],
         body: BodyFormat::Form,
         signed_path_prefix: "/api/2/",
+        key_field: None,
+        nonce_optional: false,
     },
     Scheme {
         name: "mtgox-stream",
@@ -221,6 +234,8 @@ pub static SCHEMES: &[Scheme] = &[
         query_methods: &[],
         body: BodyFormat::Json,
         signed_path_prefix: "",
+        key_field: None,
+        nonce_optional: false,
     },
     Scheme {
         name: "coinpayments",
@@ -238,6 +253,8 @@ pub static SCHEMES: &[Scheme] = &[
         query_methods: &[],
         body: BodyFormat::Form,
         signed_path_prefix: "",
+        key_field: Some("key"),
+        nonce_optional: true,
     },
     Scheme {
         name: "viabtc",
@@ -258,6 +275,8 @@ pub static SCHEMES: &[Scheme] = &[
         query_methods: &["GET", "HEAD", "DELETE"],
         body: BodyFormat::Json,
         signed_path_prefix: "",
+        key_field: None,
+        nonce_optional: false,
     },
 ];
 
@@ -321,6 +340,14 @@ mod tests {
             if let Some(h) = s.headers.nonce {
                 assert_eq!(s.nonce_place, NoncePlace::Header(h), "{}", s.name);
             }
+        }
+    }
+
+    #[test]
+    fn a_key_travels_in_a_header_or_a_field() {
+        for s in SCHEMES {
+            let in_signed_call = s.key == KeyFormat::Uuid;
+            assert!(s.headers.key.is_some() ^ s.key_field.is_some() ^ in_signed_call, "{}", s.name);
         }
     }
 

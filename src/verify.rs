@@ -59,12 +59,6 @@ use std::sync::{Arc, RwLock};
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
-/// Schemes whose documentation makes the nonce optional (see the module documentation).
-const NONCE_OPTIONAL: &[&str] = &["coinpayments"];
-
-/// The body field that carries the key of a scheme with no key header (CoinPayments).
-const KEY_FIELD: &str = "key";
-
 /// What a request that cannot be checked lacks or gets wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -337,9 +331,9 @@ impl Verifier {
                 (uuid, &stream_call[UUID_LEN + scheme.hash.tag_len()..], text)
             }
             Framing::Tag => {
-                let key = match scheme.headers.key {
-                    Some(_) => received.key.map(<[u8]>::to_vec),
-                    None => form_field(received.payload, KEY_FIELD)?,
+                let key = match scheme.key_field {
+                    None => received.key.map(<[u8]>::to_vec),
+                    Some(field) => form_field(received.payload, field)?,
                 };
                 let key = key.filter(|k| !k.is_empty()).ok_or(Malformed::MissingKey)?;
                 (key, received.payload, received.signature.ok_or(Malformed::MissingSignature)?)
@@ -370,7 +364,7 @@ impl Verifier {
         };
         let counter = self.counter(&key).map_err(Rejection::State)?;
         let Some(nonce) = nonce else {
-            if NONCE_OPTIONAL.contains(&scheme.name) {
+            if scheme.nonce_optional {
                 return match counter.last().map_err(Rejection::State)? {
                     0 => Ok(Verdict::Valid { key, nonce: None }),
                     _ => Err(Malformed::NonceRequired.into()),
