@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use restsign::encode::{encode_pieces, encoded_len, form_escape_into};
 use restsign::scheme::{Hash, TextEncoding};
-use restsign::{Message, SCHEMES, Signer};
+use restsign::{Message, Received, Request, SCHEMES, Signer, Verdict, Verifier};
 use sha2::{Digest, Sha256, Sha512};
 
 /// HMAC as RFC 2104 defines it: H((K ^ opad) || H((K ^ ipad) || m)), K hashed if longer than a block.
@@ -106,5 +106,62 @@ proptest! {
             _ => textbook_hex(&tag, false),
         };
         prop_assert_eq!(sig, want);
+    }
+
+    #[test]
+    fn the_verifier_never_accepts_a_changed_request(
+        scheme_index in 0..SCHEMES.len(),
+        params in proptest::collection::vec(("[a-z]{1,6}", "[ -~]{0,12}"), 0..4),
+        nonce in 1..i64::MAX as u64,
+        target in 0..3usize,
+        position in any::<proptest::sample::Index>(),
+        flip in 1..=255u8,
+    ) {
+        let scheme = &SCHEMES[scheme_index];
+        let key: &[u8] = if scheme.name == "mtgox-stream" { b"12345678-abcd-1234-abcd-50286e649d5c" } else { b"prop-key" };
+        let secret: &[u8] = if scheme.name.starts_with("mtgox") { b"c2VjcmV0IGtleSBmb3IgcHJvcHM=" } else { b"secret key for props" };
+        let signer = Signer::new(scheme.name, key, secret).unwrap();
+        let method = if scheme.uses_query("GET") { "GET" } else { "POST" };
+        let path: &[u8] = if scheme.name == "mtgox-v2" { b"/api/2/BTCUSD/money/info" } else { b"/api/x/" };
+        let mut request = Request::new(method, path);
+        if let Some(field) = scheme.key_field {
+            request.param(field, key);
+        }
+        for (name, value) in &params {
+            prop_assume!(!["nonce", "tonce", "key"].contains(&name.as_str()));
+            request.param(name.as_bytes(), value.as_bytes());
+        }
+        let signed = signer.sign_request_with_nonce(&request, nonce).unwrap();
+        let payload = match scheme.name {
+            "mtgox-stream" => signed.signature.as_bytes().to_vec(),
+            _ if signed.query.is_empty() => signed.body.clone(),
+            _ => signed.query.clone(),
+        };
+        let verdict = |path: &[u8], payload: &[u8], headers: &[u8]| {
+            let verifier = Verifier::new(scheme.name).unwrap();
+            verifier.add_key(key, secret).unwrap();
+            Received::new(method, path, payload)
+                .with_header_block(scheme, headers)
+                .map(|received| verifier.check(&received).unwrap())
+        };
+        let original = verdict(path, &payload, &signed.header_block);
+        prop_assert!(original.as_ref().is_ok_and(Verdict::is_valid), "refused the signed request: {:?}", original);
+
+        // Change one byte of the payload, the signature header's value, or a signed path.
+        let (mut path, mut payload, mut headers) = (path.to_vec(), payload, signed.header_block.clone());
+        let path_signed = scheme.message.contains(&restsign::scheme::Part::Path);
+        let victim: &mut Vec<u8> = match target {
+            0 if !payload.is_empty() => &mut payload,
+            2 if path_signed => &mut path,
+            _ if !headers.is_empty() => &mut headers,
+            _ => &mut payload, // mtgox-stream: no headers, the signed call is the payload
+        };
+        let at = position.index(victim.len());
+        victim[at] ^= flip;
+        // A hex tag is accepted in either case, so a change of letter case alone is no change.
+        let case_only = victim[at].eq_ignore_ascii_case(&(victim[at] ^ flip)) && victim[at].is_ascii_alphabetic();
+        prop_assume!(!case_only);
+        let changed = verdict(&path, &payload, &headers);
+        prop_assert!(!changed.as_ref().is_ok_and(Verdict::is_valid), "accepted a changed request: {:?}", changed);
     }
 }
