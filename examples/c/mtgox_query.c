@@ -134,7 +134,8 @@ int main(void) {
     const char *key = env_or("MTGOX_KEY", DEMO_KEY);
     const char *secret = env_or("MTGOX_SECRET", DEMO_SECRET);
     const char *state = env_or("RESTSIGN_NONCE_FILE", NULL); /* NULL: restsign's per-key default */
-    struct client c = {NULL, NULL, env_or("MTGOX_BASE_URL", DEFAULT_BASE_URL), getenv("MTGOX_BASE_URL") != NULL, NULL};
+    const char *base_url = env_or("MTGOX_BASE_URL", NULL); /* set (and not empty): send the requests */
+    struct client c = {NULL, NULL, base_url ? base_url : DEFAULT_BASE_URL, base_url != NULL, NULL};
 
     /* One key, one nonce sequence: API 1 and API 2 share the state file (both count microseconds). */
     restsign_status st =

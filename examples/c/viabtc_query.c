@@ -132,7 +132,8 @@ int main(void) {
     const char *key = env_or("VIABTC_KEY", SAMPLE_KEY);
     const char *secret = env_or("VIABTC_SECRET", SAMPLE_SECRET);
     const char *state = env_or("RESTSIGN_NONCE_FILE", NULL); /* NULL: restsign's per-key default */
-    struct client c = {NULL, env_or("VIABTC_BASE_URL", DEFAULT_BASE_URL), getenv("VIABTC_BASE_URL") != NULL, NULL};
+    const char *base_url = env_or("VIABTC_BASE_URL", NULL); /* set (and not empty): send the requests */
+    struct client c = {NULL, base_url ? base_url : DEFAULT_BASE_URL, base_url != NULL, NULL};
 
     restsign_status st = restsign_signer_new_shared("viabtc", key, strlen(key), secret, strlen(secret), state, &c.signer);
     if (st != RESTSIGN_OK) {
