@@ -1,8 +1,9 @@
 //! The C test programs of `tests/c/`, built with the platform C compiler (found by the `cc` crate,
 //! with `-Wall -Wextra -Wpedantic -Werror`) against the library cargo built for this very run,
-//! and run: `test_api`, `test_errors` (also under valgrind when it is installed), `header_cxx`
-//! (the header as C++11) and the Python cross-check `tests/crosscheck.py`. CMake builds and runs
-//! the same programs (see CMakeLists.txt).
+//! and run: `test_api`, `test_errors` and `test_request` (both also under valgrind when it is
+//! installed; `test_request` through the Python re-derivation `tests/request_crosscheck.py`),
+//! `test_nonce`, `header_cxx` (the header as C++11) and the Python cross-check
+//! `tests/crosscheck.py`. CMake builds and runs the same programs (see CMakeLists.txt).
 //!
 //! Linking is static, against `librestsign.a`: cargo builds the staticlib and the cdylib in the
 //! same rustc run as the rlib this test depends on, so it is always fresh and sits next to this
@@ -36,6 +37,11 @@ fn native_libs() -> &'static [&'static str] {
 
 /// Compiles and links `tests/c/<source>` into an executable and returns its path.
 fn build(source: &str) -> PathBuf {
+    build_with(source, &[])
+}
+
+/// As [`build`], with extra compiler flags (`-pthread`).
+fn build_with(source: &str, flags: &[&str]) -> PathBuf {
     let deps = deps_dir();
     let lib = deps.join("librestsign.a");
     assert!(lib.is_file(), "{} is missing: cargo builds it with the lib target (crate-type staticlib)", lib.display());
@@ -65,7 +71,7 @@ fn build(source: &str) -> PathBuf {
     let mut cmd = compiler.to_command();
     cmd.arg("-I").arg(Path::new(ROOT).join("include"));
     cmd.arg(format!("-DRESTSIGN_EXPECTED_VERSION=\"{}\"", env!("CARGO_PKG_VERSION")));
-    cmd.arg(&source).arg("-o").arg(&exe).arg(&lib).args(native_libs());
+    cmd.args(flags).arg(&source).arg("-o").arg(&exe).arg(&lib).args(native_libs());
     let output = cmd.output().unwrap_or_else(|e| panic!("cannot run the C compiler {cmd:?}: {e}"));
     assert!(output.status.success(), "compiling {} failed: {cmd:?}\n{}", source.display(), text(&output));
     exe
@@ -98,19 +104,46 @@ fn test_api() {
     run(Command::new(build("test_api.c")));
 }
 
+/// Runs `exe` under valgrind (any error or leak of any kind fails it), or says it was skipped.
+fn under_valgrind(exe: &Path) {
+    if !found("valgrind") {
+        // CI sets RESTSIGN_REQUIRE_VALGRIND=1 so that a missing valgrind cannot pass silently.
+        assert!(std::env::var_os("RESTSIGN_REQUIRE_VALGRIND").is_none(), "valgrind is required but not on PATH");
+        notice(&format!("SKIPPED {} under valgrind: valgrind is not on PATH", exe.display()));
+        return;
+    }
+    let mut cmd = Command::new("valgrind");
+    cmd.args(["-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--error-exitcode=99"])
+        .arg(format!("--suppressions={ROOT}/tests/c/valgrind.supp"))
+        .arg(exe);
+    run(cmd);
+}
+
 #[test]
 fn test_errors_and_under_valgrind() {
     let exe = build("test_errors.c");
     run(Command::new(&exe));
-    if !found("valgrind") {
-        // CI sets RESTSIGN_REQUIRE_VALGRIND=1 so that a missing valgrind cannot pass silently.
-        assert!(std::env::var_os("RESTSIGN_REQUIRE_VALGRIND").is_none(), "valgrind is required but not on PATH");
-        notice("SKIPPED test_errors under valgrind: valgrind is not on PATH");
-        return;
-    }
-    let mut cmd = Command::new("valgrind");
-    cmd.args(["-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--error-exitcode=99"]).arg(&exe);
-    run(cmd);
+    under_valgrind(&exe);
+}
+
+/// The request API: the C program's own checks, every request it signed re-derived by
+/// tests/request_crosscheck.py (Python hmac/base64/urllib/json), and the program under valgrind.
+#[test]
+fn test_request_crosschecked_and_under_valgrind() {
+    let exe = build("test_request.c");
+    assert!(found("python3"), "python3 (standard library only) is needed for the request cross-check");
+    let mut cmd = Command::new("python3");
+    cmd.arg(Path::new(ROOT).join("tests/request_crosscheck.py")).arg(&exe);
+    let output = run(cmd);
+    assert!(String::from_utf8_lossy(&output.stdout).contains(", 0 failed, 7 schemes"));
+    under_valgrind(&exe);
+}
+
+/// Nonce sources: files, callbacks, two threads and two processes on one source. Not under
+/// valgrind here (7 s there); CTest runs it under valgrind and the sanitizers.
+#[test]
+fn test_nonce() {
+    run(Command::new(build_with("test_nonce.c", &["-pthread"])));
 }
 
 #[test]

@@ -1,26 +1,30 @@
 /*
- * MtGox's HTTP API the way the wiki's PHP `mtgox_query($path, $req)` calls it, in C with restsign:
- * a microtime nonce, the POST body `nonce=...`, and the Rest-Key / Rest-Sign headers from
- * restsign_signer_headers_into. API 0/1 paths sign the body alone (scheme mtgox-v1); API 2 paths
- * ("2/BTCUSD/money/info") sign the path after "2/", a NUL byte, then the body (mtgox-v2).
+ * MtGox's HTTP API the way the wiki's PHP `mtgox_query($path, $req)` calls it, in C with restsign's
+ * request builder: the parameters go in, restsign appends the microtime `nonce` last (as the PHP
+ * does with `$req['nonce'] = ...; http_build_query($req)`), builds the POST body, signs it and
+ * hands back the body and the Rest-Key / Rest-Sign header lines. API 0/1 paths sign the body alone
+ * (scheme mtgox-v1); API 2 paths ("2/BTCUSD/money/info") sign the path after "2/", a NUL byte,
+ * then the body (mtgox-v2).
  *
  *   mtgox_query                 prints each request it would send (URL, headers, body)
  *   MTGOX_BASE_URL=http://127.0.0.1:8080/api/ mtgox_query
  *                               sends them with libcurl and prints the responses
  *
- * MTGOX_KEY and MTGOX_SECRET (base64, as MtGox gave it) hold the credential; the defaults are
- * demo values.
+ * MTGOX_KEY and MTGOX_SECRET (base64, as MtGox gave it) hold the credential; the defaults are demo
+ * values. Nonces come from a state file shared by every process on this host that signs with the
+ * key, so two programs (or two copies of this one) never send the same nonce: RESTSIGN_NONCE_FILE,
+ * or restsign's per-key default ($XDG_RUNTIME_DIR/restsign/, else /tmp/restsign-<uid>/).
+ *
+ * Build: cc -std=c99 -Iinclude -Itests/c examples/c/mtgox_query.c -lrestsign -lcurl
  */
-#define _POSIX_C_SOURCE 200809L /* gettimeofday */
-
 #include "restsign.h"
+#include "request_views.h" /* until include/restsign.h declares the request views */
 
 #include <curl/curl.h>
-#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #define DEFAULT_BASE_URL "https://data.mtgox.com/api/"
 #define DEMO_KEY "12345678-abcd-1234-abcd-50286e649d5c"
@@ -33,52 +37,21 @@ struct client {
     CURL *curl;
 };
 
-/*
- * PHP's microtime as the wiki builds it: seconds, then six digits of microseconds. The nonce must
- * always increase, so two calls within one microsecond still get different values.
- */
-static uint64_t next_nonce(void) {
-    static uint64_t last;
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    uint64_t now = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-    last = now > last ? now : last + 1;
-    return last;
-}
-
-static void fail(const char *what, restsign_status st) {
+static void report(const char *what, restsign_status st) {
     fprintf(stderr, "mtgox_query: %s: %s\n", what, restsign_strerror(st));
-    exit(EXIT_FAILURE);
 }
 
-static void *xmalloc(size_t n) {
-    void *p = malloc(n);
-    if (!p) {
-        fputs("mtgox_query: out of memory\n", stderr);
-        exit(EXIT_FAILURE);
-    }
-    return p;
-}
-
-/* The Rest-Key and Rest-Sign lines ("Name: value\r\n" each), in a buffer of exactly the size needed. */
-static char *sign_headers(const restsign_signer *signer, const char *signed_path, const char *body) {
-    size_t need = 0, len = 0;
-    restsign_status st = restsign_signer_headers_into(signer, "POST", signed_path, strlen(signed_path), body,
-                                                      strlen(body), 0, NULL, 0, &need);
-    if (st != RESTSIGN_ERR_BUFFER_TOO_SMALL) fail("sizing the headers", st);
-    char *headers = xmalloc(need);
-    st = restsign_signer_headers_into(signer, "POST", signed_path, strlen(signed_path), body, strlen(body), 0,
-                                      headers, need, &len);
-    if (st != RESTSIGN_OK) fail("signing", st);
-    return headers;
-}
-
-/* POSTs the request with libcurl: the body bytes exactly as signed, one header per line. */
-static int send_request(struct client *c, const char *url, char *headers, const char *body) {
+/* POSTs the signed request with libcurl: the body bytes exactly as signed, restsign's header lines. */
+static int send_request(struct client *c, const char *url, const restsign_request *req, const char *body,
+                        size_t body_len) {
     struct curl_slist *list = NULL;
-    for (char *line = headers, *end; (end = strstr(line, "\r\n")) != NULL; line = end + 2) {
-        *end = '\0';
-        struct curl_slist *grown = curl_slist_append(list, line);
+    size_t count = 0;
+    if (restsign_request_header_count(req, &count) != RESTSIGN_OK) return 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *line;
+        size_t len;
+        struct curl_slist *grown = NULL;
+        if (restsign_request_header(req, i, &line, &len) == RESTSIGN_OK) grown = curl_slist_append(list, line);
         if (!grown) {
             curl_slist_free_all(list);
             return 0;
@@ -87,7 +60,7 @@ static int send_request(struct client *c, const char *url, char *headers, const 
     }
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "restsign mtgox_query example");
     CURLcode rc = curl_easy_perform(c->curl); /* the response body goes to stdout */
@@ -103,28 +76,52 @@ static int send_request(struct client *c, const char *url, char *headers, const 
     return status >= 200 && status < 300;
 }
 
-/* mtgox_query($path, $req): `params` is the rest of the form body, already encoded ("" for none). */
-static int mtgox_query(struct client *c, const char *path, const char *params) {
-    int v2 = strncmp(path, "2/", 2) == 0;
-    const char *signed_path = v2 ? path + 2 : "";
-
-    char body[256];
-    int n = snprintf(body, sizeof body, "nonce=%" PRIu64 "%s%s", next_nonce(), *params ? "&" : "", params);
-    char url[1024];
+/*
+ * mtgox_query($path, $req): `path` relative to the API root ("1/generic/private/info"), then the
+ * parameters as name, value, ..., NULL. Returns 1 on success.
+ */
+static int mtgox_query(struct client *c, const char *path, ...) {
+    char url[1024], request_path[512];
     int m = snprintf(url, sizeof url, "%s%s", c->base_url, path);
-    if (n < 0 || (size_t)n >= sizeof body || m < 0 || (size_t)m >= sizeof url) {
-        fputs("mtgox_query: request too long for this example\n", stderr);
+    int n = snprintf(request_path, sizeof request_path, "/api/%s", path); /* the path on data.mtgox.com */
+    if (m < 0 || (size_t)m >= sizeof url || n < 0 || (size_t)n >= sizeof request_path) {
+        fputs("mtgox_query: path too long for this example\n", stderr);
+        return 0;
+    }
+    /* API 2 signs the path after /api/2/; restsign strips that prefix itself. */
+    const restsign_signer *signer = strncmp(path, "2/", 2) == 0 ? c->v2 : c->v1;
+    restsign_request *req = NULL;
+    restsign_status st = restsign_request_new(signer, "POST", request_path, (size_t)n, &req);
+
+    va_list params;
+    va_start(params, path);
+    for (const char *name; st == RESTSIGN_OK && (name = va_arg(params, const char *)) != NULL;) {
+        const char *value = va_arg(params, const char *);
+        st = restsign_request_add_param(req, name, strlen(name), value, strlen(value));
+    }
+    va_end(params);
+    if (st == RESTSIGN_OK) st = restsign_request_sign(req); /* draws the nonce and appends it last */
+
+    const char *body = NULL;
+    size_t body_len = 0, count = 0;
+    if (st == RESTSIGN_OK) st = restsign_request_body(req, &body, &body_len);
+    if (st == RESTSIGN_OK) st = restsign_request_header_count(req, &count);
+    if (st != RESTSIGN_OK) {
+        report(path, st);
+        restsign_request_free(req);
         return 0;
     }
 
-    char *headers = sign_headers(v2 ? c->v2 : c->v1, signed_path, body);
     printf("POST %s\n", url);
-    for (const char *p = headers; *p; p++)
-        if (*p != '\r') putchar(*p);
+    for (size_t i = 0; i < count; i++) {
+        const char *line;
+        size_t len;
+        if (restsign_request_header(req, i, &line, &len) == RESTSIGN_OK) printf("%s\n", line);
+    }
     printf("\n%s\n", body);
-    int ok = c->send ? send_request(c, url, headers, body) : 1;
+    int ok = c->send ? send_request(c, url, req, body, body_len) : 1;
     printf("\n");
-    free(headers);
+    restsign_request_free(req);
     return ok;
 }
 
@@ -136,21 +133,33 @@ static const char *env_or(const char *name, const char *fallback) {
 int main(void) {
     const char *key = env_or("MTGOX_KEY", DEMO_KEY);
     const char *secret = env_or("MTGOX_SECRET", DEMO_SECRET);
-    struct client c = {NULL, NULL, env_or("MTGOX_BASE_URL", DEFAULT_BASE_URL), getenv("MTGOX_BASE_URL") != NULL, NULL};
+    const char *state = env_or("RESTSIGN_NONCE_FILE", NULL); /* NULL: restsign's per-key default */
+    const char *base_url = env_or("MTGOX_BASE_URL", NULL); /* set (and not empty): send the requests */
+    struct client c = {NULL, NULL, base_url ? base_url : DEFAULT_BASE_URL, base_url != NULL, NULL};
 
-    restsign_status st = restsign_signer_new("mtgox-v1", key, strlen(key), secret, strlen(secret), &c.v1);
-    if (st != RESTSIGN_OK) fail("MTGOX_KEY / MTGOX_SECRET", st);
-    st = restsign_signer_new("mtgox-v2", key, strlen(key), secret, strlen(secret), &c.v2);
-    if (st != RESTSIGN_OK) fail("MTGOX_KEY / MTGOX_SECRET", st);
+    /* One key, one nonce sequence: API 1 and API 2 share the state file (both count microseconds). */
+    restsign_status st =
+        restsign_signer_new_shared("mtgox-v1", key, strlen(key), secret, strlen(secret), state, &c.v1);
+    if (st == RESTSIGN_OK)
+        st = restsign_signer_new_shared("mtgox-v2", key, strlen(key), secret, strlen(secret), state, &c.v2);
+    if (st != RESTSIGN_OK) {
+        fprintf(stderr, "mtgox_query: %s (credential from MTGOX_KEY / MTGOX_SECRET, nonce state file %s)\n",
+                restsign_strerror(st), state ? state : "at restsign's default path");
+        restsign_signer_free(c.v1);
+        return EXIT_FAILURE;
+    }
 
     if (c.send) {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || (c.curl = curl_easy_init()) == NULL) {
             fputs("mtgox_query: libcurl did not start\n", stderr);
+            restsign_signer_free(c.v1);
+            restsign_signer_free(c.v2);
             return EXIT_FAILURE;
         }
     }
-    int ok = mtgox_query(&c, "1/generic/private/info", "");
-    ok = mtgox_query(&c, "2/BTCUSD/money/info", "") && ok;
+    int ok = mtgox_query(&c, "1/generic/private/info", (const char *)NULL);
+    ok = mtgox_query(&c, "2/BTCUSD/money/info", (const char *)NULL) && ok;
+    ok = mtgox_query(&c, "2/BTCUSD/money/order/quote", "type", "bid", "amount", "100000000", (const char *)NULL) && ok;
 
     if (c.curl) {
         curl_easy_cleanup(c.curl);
