@@ -52,11 +52,6 @@
 #define RESTSIGN_NONCE_UNIT_TEN_MICROS 4
 
 /**
- * The largest nonce: the schemes' nonces are 63-bit positive integers.
- */
-#define MAX_NONCE (uint64_t)INT64_MAX
-
-/**
  * A source of strictly increasing nonces. Opaque.
  *
  * Thread safety: any number of threads may draw from one source at once (lock-free). A file
@@ -254,6 +249,11 @@ typedef restsign_status (*restsign_nonce_fn)(void *user_data, uint64_t *nonce);
 #define RESTSIGN_ERR_NO_NONCE 27
 
 /**
+ * A nonce given by the caller is 0 or above 2^63 - 1.
+ */
+#define RESTSIGN_ERR_NONCE_OUT_OF_RANGE 28
+
+/**
  * The signature does not match the request (the verdict holds what was expected).
  */
 #define RESTSIGN_ERR_BAD_SIGNATURE 40
@@ -434,7 +434,8 @@ restsign_status restsign_request_set_json(restsign_request *req,
 RESTSIGN_MUST_USE restsign_status restsign_request_sign(restsign_request *req);
 
 /**
- * Like `restsign_request_sign` with a nonce of the caller's choosing (nothing is drawn).
+ * Like `restsign_request_sign` with a nonce of the caller's choosing (nothing is drawn), between 1
+ * and 2^63 - 1 (else `RESTSIGN_ERR_NONCE_OUT_OF_RANGE`).
  *
  * # Safety
  * `req` NULL or live.
@@ -442,6 +443,76 @@ RESTSIGN_MUST_USE restsign_status restsign_request_sign(restsign_request *req);
 RESTSIGN_MUST_USE
 restsign_status restsign_request_sign_with_nonce(restsign_request *req,
                                                  uint64_t nonce);
+
+/**
+ * The body to send (empty for GET-style requests whose parameters are in the query).
+ *
+ * The view is NUL-terminated and borrowed: valid until the request is changed, signed again or
+ * freed. `*len` excludes the NUL. Before signing: `RESTSIGN_ERR_NOT_SIGNED`.
+ *
+ * # Safety
+ * `req` NULL or live; `data` and `len` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_body(const restsign_request *req,
+                                      const char **data,
+                                      size_t *len);
+
+/**
+ * The query string without `?` (empty when parameters travel in the body).
+ *
+ * The view is NUL-terminated and borrowed: valid until the request is changed, signed again or
+ * freed. `*len` excludes the NUL. Before signing: `RESTSIGN_ERR_NOT_SIGNED`.
+ *
+ * # Safety
+ * `req` NULL or live; `data` and `len` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_query(const restsign_request *req,
+                                       const char **data,
+                                       size_t *len);
+
+/**
+ * The request target: the path, plus `?` and the query string when there is one.
+ *
+ * The view is NUL-terminated and borrowed: valid until the request is changed, signed again or
+ * freed. `*len` excludes the NUL. Before signing: `RESTSIGN_ERR_NOT_SIGNED`.
+ *
+ * # Safety
+ * `req` NULL or live; `data` and `len` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_target(const restsign_request *req,
+                                        const char **data,
+                                        size_t *len);
+
+/**
+ * The signature text (for `mtgox-stream`, the whole signed call to send).
+ *
+ * The view is NUL-terminated and borrowed: valid until the request is changed, signed again or
+ * freed. `*len` excludes the NUL. Before signing: `RESTSIGN_ERR_NOT_SIGNED`.
+ *
+ * # Safety
+ * `req` NULL or live; `data` and `len` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_signature(const restsign_request *req,
+                                           const char **data,
+                                           size_t *len);
+
+/**
+ * Every header as `Name: value\r\n` lines (empty for `mtgox-stream`).
+ *
+ * The view is NUL-terminated and borrowed: valid until the request is changed, signed again or
+ * freed. `*len` excludes the NUL. Before signing: `RESTSIGN_ERR_NOT_SIGNED`.
+ *
+ * # Safety
+ * `req` NULL or live; `data` and `len` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_header_block(const restsign_request *req,
+                                              const char **data,
+                                              size_t *len);
 
 /**
  * The number of headers into `*count` (for `restsign_request_header`).

@@ -36,6 +36,8 @@ pub enum Error {
     ParamsAndBody,
     /// A JSON body is not a JSON object.
     JsonNotObject,
+    /// A nonce given by the caller is 0 or above 2^63 − 1 (nonces are 63-bit positive integers).
+    NonceOutOfRange,
     /// A parameter of a JSON request is not UTF-8.
     JsonNotUtf8,
 }
@@ -66,6 +68,7 @@ impl Error {
             Error::NonceCallbackFailed => c"the nonce callback reported failure",
             Error::ParamsAndBody => c"a request has either parameters or a body, not both",
             Error::JsonNotObject => c"the JSON body is not a JSON object",
+            Error::NonceOutOfRange => c"the nonce must be between 1 and 2^63-1",
             Error::JsonNotUtf8 => c"a parameter of a JSON request is not valid UTF-8",
         }
     }

@@ -346,7 +346,10 @@ fn create(path: &Path, header: &[u8; STATE_LEN]) -> Result<File, Error> {
         std::fs::create_dir_all(dir).map_err(|e| io_error(&e))?;
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
-    let tmp = dir.join(format!(".restsign-nonce-{}-{:?}.tmp", std::process::id(), std::thread::current().id()));
+    // Unique per process and call, so concurrent creators never share a temporary file.
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(".restsign-nonce-{}-{call}.tmp", std::process::id()));
     let result = (|| {
         let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
         file.write_all(header)?;

@@ -7,6 +7,7 @@
 
 use crate::encode::form_encode;
 use crate::error::Error;
+use crate::nonce::MAX_NONCE;
 use crate::scheme::{BodyFormat, NoncePlace};
 use crate::signer::{Message, Signer};
 
@@ -127,6 +128,7 @@ impl Signer {
         };
         let nonce = match (fixed, caller_placed) {
             (_, true) => None,
+            (Some(n), false) if n == 0 || n > MAX_NONCE => return Err(Error::NonceOutOfRange),
             (Some(n), false) => Some(n),
             (None, false) => Some(self.next_nonce()?),
         };
@@ -315,6 +317,15 @@ mod tests {
             assert!(n > last);
             last = n;
         }
+    }
+
+    #[test]
+    fn a_chosen_nonce_must_be_63_bit_positive() {
+        let req = Request::new("POST", "/x");
+        let s = signer("poloniex");
+        assert_eq!(s.sign_request_with_nonce(&req, 0), Err(Error::NonceOutOfRange));
+        assert_eq!(s.sign_request_with_nonce(&req, MAX_NONCE + 1), Err(Error::NonceOutOfRange));
+        assert_eq!(s.sign_request_with_nonce(&req, MAX_NONCE).unwrap().nonce, Some(MAX_NONCE));
     }
 
     #[test]

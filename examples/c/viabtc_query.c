@@ -17,7 +17,6 @@
  * Build: cc -std=c99 -Iinclude -Itests/c examples/c/viabtc_query.c -lrestsign -lcurl
  */
 #include "restsign.h"
-#include "request_views.h" /* until include/restsign.h declares the request views */
 
 #include <curl/curl.h>
 #include <stdarg.h>

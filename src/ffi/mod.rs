@@ -78,6 +78,8 @@ pub const RESTSIGN_ERR_INVALID_UNIT: restsign_status = 25;
 pub const RESTSIGN_ERR_INDEX_OUT_OF_RANGE: restsign_status = 26;
 /// The request carries the caller's own nonce (a raw body): restsign drew none.
 pub const RESTSIGN_ERR_NO_NONCE: restsign_status = 27;
+/// A nonce given by the caller is 0 or above 2^63 - 1.
+pub const RESTSIGN_ERR_NONCE_OUT_OF_RANGE: restsign_status = 28;
 
 // Verdicts of restsign_verifier_check (40 and up).
 /// The signature does not match the request (the verdict holds what was expected).
@@ -100,7 +102,7 @@ pub const RESTSIGN_MAX_TAG_LEN: usize = 128;
 const _: () = assert!(RESTSIGN_MAX_TAG_LEN == crate::MAX_TAG_TEXT_LEN);
 
 /// Core errors and their status codes: one table, read both ways.
-const CORE_ERRORS: [(Error, restsign_status); 19] = [
+const CORE_ERRORS: [(Error, restsign_status); 20] = [
     (Error::UnknownScheme, RESTSIGN_ERR_UNKNOWN_SCHEME),
     (Error::EmptySecret, RESTSIGN_ERR_EMPTY_SECRET),
     (Error::SecretNotBase64, RESTSIGN_ERR_SECRET_NOT_BASE64),
@@ -120,6 +122,7 @@ const CORE_ERRORS: [(Error, restsign_status); 19] = [
     (Error::ParamsAndBody, RESTSIGN_ERR_PARAMS_AND_BODY),
     (Error::JsonNotObject, RESTSIGN_ERR_JSON_NOT_OBJECT),
     (Error::JsonNotUtf8, RESTSIGN_ERR_JSON_NOT_UTF8),
+    (Error::NonceOutOfRange, RESTSIGN_ERR_NONCE_OUT_OF_RANGE),
 ];
 
 pub(crate) fn status_of(err: Error) -> restsign_status {

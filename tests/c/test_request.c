@@ -12,7 +12,6 @@
 #include "restsign.h"
 #include "check.h"
 #include "known_answers.h"
-#include "request_views.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -533,6 +532,13 @@ static void test_errors(void) {
     expect(restsign_request_sign_with_nonce(req, 1), RESTSIGN_OK, "sign");
     expect(restsign_request_add_param(req, "a", 1, "b", 1), RESTSIGN_OK, "add_param after signing");
     check_not_signed(req, "changed after signing");
+
+    /* A chosen nonce must be a 63-bit positive integer. */
+    expect(restsign_request_sign_with_nonce(req, 0), RESTSIGN_ERR_NONCE_OUT_OF_RANGE, "nonce 0");
+    expect(restsign_request_sign_with_nonce(req, UINT64_C(9223372036854775808)), RESTSIGN_ERR_NONCE_OUT_OF_RANGE,
+           "nonce 2^63");
+    check_not_signed(req, "after an out-of-range nonce");
+    expect(restsign_request_sign_with_nonce(req, UINT64_C(9223372036854775807)), RESTSIGN_OK, "nonce 2^63-1");
 
     /* Parameters and a body: refused at signing, whichever came first; no views afterwards. */
     expect(restsign_request_set_body(req, "c", 1), RESTSIGN_OK, "set_body");
