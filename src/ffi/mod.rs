@@ -181,6 +181,20 @@ macro_rules! ffi_boundary {
 }
 pub(crate) use ffi_boundary;
 
+/// Gives back a handle made by `Box::into_raw`; NULL is a no-op. What every `_free` does.
+///
+/// # Safety
+/// `handle` must be NULL or come from `Box::into_raw(Box<T>)`, and not be used again.
+pub(crate) unsafe fn free_boxed<T>(handle: *mut T) {
+    let _ = ffi_boundary!({
+        if !handle.is_null() {
+            // SAFETY: as the caller promised; ownership returns here once.
+            drop(unsafe { Box::from_raw(handle) });
+        }
+        Ok(())
+    });
+}
+
 /// `len` bytes at `ptr`; NULL is fine when `len` is 0.
 ///
 /// # Safety

@@ -197,11 +197,5 @@ pub unsafe extern "C" fn restsign_nonce_next(nonce: *const restsign_nonce, out: 
 /// `nonce` NULL or a live handle, not used again afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn restsign_nonce_free(nonce: *mut restsign_nonce) {
-    let _ = ffi_boundary!({
-        if !nonce.is_null() {
-            // SAFETY: made by Box::into_raw in `nonce_handle`; ownership returns here once.
-            drop(unsafe { Box::from_raw(nonce.cast::<Source>()) });
-        }
-        Ok(())
-    });
+    unsafe { free_boxed(nonce.cast::<Source>()) }
 }

@@ -342,11 +342,5 @@ pub unsafe extern "C" fn restsign_request_nonce(req: *const restsign_request, no
 /// `req` NULL or a live handle, not used again afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn restsign_request_free(req: *mut restsign_request) {
-    let _ = ffi_boundary!({
-        if !req.is_null() {
-            // SAFETY: made by Box::into_raw in restsign_request_new; ownership returns here once.
-            drop(unsafe { Box::from_raw(req.cast::<RequestHandle>()) });
-        }
-        Ok(())
-    });
+    unsafe { free_boxed(req.cast::<RequestHandle>()) }
 }

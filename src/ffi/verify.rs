@@ -204,13 +204,7 @@ pub unsafe extern "C" fn restsign_verifier_check(
 /// `v` NULL or a live handle, not used again afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn restsign_verifier_free(v: *mut restsign_verifier) {
-    let _ = ffi_boundary!({
-        if !v.is_null() {
-            // SAFETY: made by Box::into_raw in `new_verifier`; given back once.
-            drop(unsafe { Box::from_raw(v.cast::<Verifier>()) });
-        }
-        Ok(())
-    });
+    unsafe { free_boxed(v.cast::<Verifier>()) }
 }
 
 /// Creates an empty verdict, to pass to `restsign_verifier_check`.
@@ -234,13 +228,7 @@ pub unsafe extern "C" fn restsign_verdict_new(out: *mut *mut restsign_verdict) -
 /// `verdict` NULL or a live handle, not used again afterwards.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn restsign_verdict_free(verdict: *mut restsign_verdict) {
-    let _ = ffi_boundary!({
-        if !verdict.is_null() {
-            // SAFETY: made by Box::into_raw in restsign_verdict_new; given back once.
-            drop(unsafe { Box::from_raw(verdict.cast::<VerdictHandle>()) });
-        }
-        Ok(())
-    });
+    unsafe { free_boxed(verdict.cast::<VerdictHandle>()) }
 }
 
 /// The status the last check returned (`RESTSIGN_ERR_NOT_CHECKED` for a fresh verdict).
