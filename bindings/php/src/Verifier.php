@@ -100,8 +100,11 @@ final class Verifier
         if (\is_array($headers)) {
             $headers = $headers === [] ? '' : implode("\r\n", $headers) . "\r\n";
         }
+        // C would see a method with a NUL cut short, perhaps as a valid token; such a method is no
+        // token at all, which the library judges malformed when it is given an empty one.
+        $method = str_contains($method, "\0") ? '' : $method;
         $status = $this->ffi->restsign_verifier_check(
-            $this->handle, Library::text($method, Status::ERR_INVALID_METHOD), $path, \strlen($path),
+            $this->handle, $method, $path, \strlen($path),
             $headers, \strlen($headers), $payload, \strlen($payload), $this->verdict,
         );
         if ($status === Status::OK) {

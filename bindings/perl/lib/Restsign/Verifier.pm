@@ -83,7 +83,10 @@ sub add_key {
 # (bad arguments, state file). $headers: "Name: value" lines in one string, or an array of them.
 sub check {
     my ($self, $method, $path, $headers, $payload) = @_;
-    $method  = Restsign::_text($method, ERR_INVALID_METHOD);
+    # C would see a method with a NUL cut short, perhaps as a valid token; such a method (or one
+    # with a wide character) is no token at all, which the library judges malformed when given ''.
+    $method //= '';
+    $method = '' if !utf8::downgrade($method, 1) || index($method, "\0") >= 0;
     $path    = Restsign::_bytes($path, 'path');
     $headers = Restsign::_bytes(ref $headers eq 'ARRAY' ? join('', map { "$_\r\n" } @$headers) : $headers, 'headers');
     $payload = Restsign::_bytes($payload, 'payload');
