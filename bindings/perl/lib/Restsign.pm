@@ -168,14 +168,16 @@ Restsign - sign requests to crypto-exchange and payment APIs (HMAC + nonce) with
 =head1 DESCRIPTION
 
 A thin FFI::Platypus binding: signing happens in librestsign. See L<Restsign::Signer> for the
-signer, L<Restsign::Error> for errors. This module loads the library (from C<RESTSIGN_LIB>, then
+signer, L<Restsign::Nonce>, L<Restsign::Request> and L<Restsign::Verifier> for the rest of the
+C API, L<Restsign::Error> for errors. This module loads the library (from C<RESTSIGN_LIB>, then
 this repository's build tree, then the system) and provides:
 
 =over
 
 =item C<Restsign::version()>, C<Restsign::schemes()>, C<Restsign::strerror($status)>
 
-=item the status codes C<OK>, C<ERR_*> (exportable, or C<:status> for all)
+=item the status codes C<OK>, C<ERR_*> (exportable, or C<:status> for all) and nonce units
+C<NONCE_UNIT_*> (C<:nonce_unit>), generated from include/restsign.h into L<Restsign::Constants>
 
 =item C<Restsign::ffi()>, the shared FFI::Platypus instance, for the binding's own classes
 
