@@ -11,34 +11,27 @@ use File::Basename qw(dirname);
 use Cwd qw(abs_path);
 use File::Spec;
 use FFI::Platypus 2.00;
+use FFI::Platypus::Buffer ();
 use FFI::Platypus::DL qw(dlopen dlclose dlerror RTLD_PLATYPUS_DEFAULT);
 
 our $VERSION = '0.1.0';
 
-# The C API's status codes (include/restsign.h; t/status.t checks this table against it).
-use constant {
-    OK                      => 0,
-    ERR_NULL_ARGUMENT       => 1,
-    ERR_NULL_WITH_LENGTH    => 2,
-    ERR_NULL_HANDLE         => 3,
-    ERR_BUFFER_TOO_SMALL    => 4,
-    ERR_UNKNOWN_SCHEME      => 5,
-    ERR_EMPTY_SECRET        => 6,
-    ERR_SECRET_NOT_BASE64   => 7,
-    ERR_KEY_NOT_UUID        => 8,
-    ERR_INVALID_KEY         => 9,
-    ERR_INVALID_METHOD      => 10,
-    ERR_NO_HEADERS          => 11,
-    ERR_TOO_LONG            => 12,
-    ERR_INTERNAL            => 13,
-};
-our @STATUS = qw(
-    OK ERR_NULL_ARGUMENT ERR_NULL_WITH_LENGTH ERR_NULL_HANDLE ERR_BUFFER_TOO_SMALL
-    ERR_UNKNOWN_SCHEME ERR_EMPTY_SECRET ERR_SECRET_NOT_BASE64 ERR_KEY_NOT_UUID ERR_INVALID_KEY
-    ERR_INVALID_METHOD ERR_NO_HEADERS ERR_TOO_LONG ERR_INTERNAL
-);
-our @EXPORT_OK = @STATUS;
-our %EXPORT_TAGS = (status => \@STATUS);
+# The binding's packages: Carp reports errors at the line of the code that called into them.
+our @PACKAGES = qw(Restsign Restsign::Signer Restsign::Nonce Restsign::Request Restsign::Verifier
+    Restsign::Verdict Restsign::Error Restsign::Rejected);
+our @CARP_NOT = @PACKAGES;
+
+# The status codes and nonce units of include/restsign.h, generated into Restsign::Constants
+# (bindings/perl/gen-constants) and exported from here: `use Restsign qw(:status :nonce_unit)`.
+use Restsign::Constants ();
+our @STATUS     = @Restsign::Constants::STATUS;
+our @NONCE_UNIT = @Restsign::Constants::NONCE_UNIT;
+BEGIN {
+    no strict 'refs';
+    *{$_} = \&{"Restsign::Constants::$_"} for @Restsign::Constants::STATUS, @Restsign::Constants::NONCE_UNIT;
+}
+our @EXPORT_OK   = (@STATUS, @NONCE_UNIT);
+our %EXPORT_TAGS = (status => \@STATUS, nonce_unit => \@NONCE_UNIT);
 
 # Where the library comes from, first that loads wins: RESTSIGN_LIB (alone, if set); the build
 # tree of the repository this binding sits in (target/release, then target/debug, under the
@@ -85,6 +78,69 @@ sub schemes {
     return map { _scheme_name($_) } 0 .. _scheme_count() - 1;
 }
 
+# What the binding's classes share (not API): the output buffer of every *_into-style call, and the
+# conversions of Perl values to what the C API takes.
+
+# One output buffer per interpreter: each call copies its text out before returning, so objects
+# never see each other's output and a call allocates nothing but the returned string. It grows to
+# the largest output asked for (mtgox-stream's signed call, a long key, an expected message).
+our ($BUF, $BUF_PTR, $CAP);
+sub _grow {
+    $CAP = shift;
+    FFI::Platypus::Buffer::grow($BUF, $CAP);   # a private buffer, never shared copy-on-write
+    $BUF_PTR = FFI::Platypus::Buffer::scalar_to_pointer($BUF);
+}
+_grow(1024);
+
+# A new ithread gets its own copy of $BUF, at another address.
+sub CLONE { _grow($CAP) }
+
+# Calls $fn->(@args, out, out_cap, &out_len) with the buffer, growing it once if the text does not
+# fit; the text, or a Restsign::Error with the status.
+sub _into {
+    my $fn = shift;
+    my $len;
+    my $status = $fn->(@_, $BUF_PTR, $CAP, \$len);
+    if ($status == ERR_BUFFER_TOO_SMALL) {
+        _grow($len);
+        $status = $fn->(@_, $BUF_PTR, $CAP, \$len);
+    }
+    Restsign::Error->throw($status) if $status;
+    return substr($BUF, 0, $len);
+}
+
+# Dies with a Restsign::Error unless $status is OK.
+sub _check { Restsign::Error->throw($_[0]) if $_[0] }
+
+# The bytes of a string argument (undef is empty). Character strings are taken as their Latin-1
+# bytes, as Digest::SHA does; a wide character cannot be a byte.
+sub _bytes {
+    my ($value, $what) = @_;
+    return '' unless defined $value;
+    utf8::downgrade($value, 1)
+        or Carp::croak("restsign: the $what has wide characters; encode it to bytes first");
+    return $value;
+}
+
+# A NUL-terminated argument (a scheme name, a method, a path): one with a NUL (which C would see
+# cut short) or a wide character cannot be a valid one, so it is refused with $status, the
+# library's own answer to an invalid value of that kind.
+sub _text {
+    my ($value, $status) = @_;
+    $value //= '';
+    Restsign::Error->throw($status) if !utf8::downgrade($value, 1) || index($value, "\0") >= 0;
+    return $value;
+}
+
+# 0 .. 2**63-1 (the range of restsign's nonces), as an integer or a string of decimal digits.
+sub _nonce {
+    my $n = shift // 0;
+    return $n if $n ne '' && $n !~ tr/0-9//c && (length $n < 19 || $n <= 9223372036854775807);
+    Carp::croak("restsign: the nonce must be an integer from 0 to 9223372036854775807, got '$n'");
+}
+
+require Restsign::Error;
+
 1;
 
 __END__
@@ -112,14 +168,16 @@ Restsign - sign requests to crypto-exchange and payment APIs (HMAC + nonce) with
 =head1 DESCRIPTION
 
 A thin FFI::Platypus binding: signing happens in librestsign. See L<Restsign::Signer> for the
-signer, L<Restsign::Error> for errors. This module loads the library (from C<RESTSIGN_LIB>, then
+signer, L<Restsign::Nonce>, L<Restsign::Request> and L<Restsign::Verifier> for the rest of the
+C API, L<Restsign::Error> for errors. This module loads the library (from C<RESTSIGN_LIB>, then
 this repository's build tree, then the system) and provides:
 
 =over
 
 =item C<Restsign::version()>, C<Restsign::schemes()>, C<Restsign::strerror($status)>
 
-=item the status codes C<OK>, C<ERR_*> (exportable, or C<:status> for all)
+=item the status codes C<OK>, C<ERR_*> (exportable, or C<:status> for all) and nonce units
+C<NONCE_UNIT_*> (C<:nonce_unit>), generated from include/restsign.h into L<Restsign::Constants>
 
 =item C<Restsign::ffi()>, the shared FFI::Platypus instance, for the binding's own classes
 

@@ -3,23 +3,10 @@ use strict;
 use warnings;
 use Test2::V0;
 use FindBin qw($Bin);
-use lib "$Bin/../lib";    # prove -l from anywhere
+use lib "$Bin/../lib", "$Bin/lib";    # prove -l from anywhere; Check.pm
+use Check qw(library_error $UUID);
 use Restsign qw(:status);
 use Restsign::Signer;
-
-my $UUID = '12345678-abcd-1234-abcd-50286e649d5c';
-
-# The call dies with a Restsign::Error carrying the library's text for $status (restsign_strerror)
-# and the code, reported at a line of this file (the caller's, as croak would).
-sub library_error {
-    my ($status, $name, $call) = @_;
-    my $err = dies { $call->() };
-    isa_ok $err, ['Restsign::Error'], "$name: a Restsign::Error" or return;
-    is $err->code, $status, "$name: code";
-    is $err->message, Restsign::strerror($status), "$name: the library's message";
-    isnt $err->message, '', "$name: a message at all";
-    like "$err", qr/^\Q${\ $err->message}\E at \Q${\ __FILE__}\E line \d+\.$/, "$name: stringifies like croak";
-}
 
 {
     my $line = __LINE__ + 1;

@@ -1,12 +1,15 @@
-# 100,000 signers created, used and dropped (and some refused) leave the process no bigger: a leak
-# of even 16 bytes a signer would be 1.6 MB.
+# 100,000 signers, requests and nonce sources each created, used and dropped (and some refused)
+# leave the process no bigger: a leak of even 16 bytes an object would be 1.6 MB.
 use strict;
 use warnings;
 use Test2::V0;
 use FindBin qw($Bin);
 use lib "$Bin/../lib";    # prove -l from anywhere
 use MIME::Base64 qw(encode_base64);
+use File::Temp qw(tempdir);
+use Restsign qw(:nonce_unit);
 use Restsign::Signer;
+use Restsign::Nonce;
 
 my $SIGNERS = 100_000;
 my $MAX_RSS_GROWTH_KB = 1024;
@@ -42,13 +45,45 @@ sub churn {
     return $refused;
 }
 
-churn(2_000);   # warm up the allocator and the shared output buffer (mtgox-stream grows it)
-my $before = rss_kb();
-my $refused = churn($SIGNERS);
-my $growth = rss_kb() - $before;
+# Runs $churn->(2,000) to warm up the allocator and the shared output buffer (mtgox-stream grows
+# it), then $churn->(100,000): the process must not grow.
+sub no_growth {
+    my ($what, $churn) = @_;
+    $churn->(2_000);
+    my $before = rss_kb();
+    $churn->($SIGNERS);
+    my $growth = rss_kb() - $before;
+    diag sprintf '%d %s: VmRSS %d kB -> %+d kB', $SIGNERS, $what, $before, $growth;
+    cmp_ok $growth, '<', $MAX_RSS_GROWTH_KB, "$what: VmRSS grew less than $MAX_RSS_GROWTH_KB kB";
+}
 
+my $refused;
+no_growth(signers => sub { $refused = churn(@_) });
 is $refused, $SIGNERS / 10, 'every tenth creation was refused';
-diag sprintf '%d signers: VmRSS %d kB -> %+d kB', $SIGNERS, $before, $growth;
-cmp_ok $growth, '<', $MAX_RSS_GROWTH_KB, "VmRSS grew less than $MAX_RSS_GROWTH_KB kB";
+
+my @signers = (Restsign::Signer->new('poloniex', 'k', 's'), Restsign::Signer->new('viabtc', 'k', 's'),
+    Restsign::Signer->new('mtgox-stream', '12345678-abcd-1234-abcd-50286e649d5c', 'czE='));
+no_growth(requests => sub {
+    for my $i (1 .. shift) {
+        my $req = $signers[$i % 3]->request($i % 2 ? 'POST' : 'GET', '/p')->param(i => $i);
+        if ($i % 10 == 0) {
+            eval { $req->set_body('both')->sign };    # parameters and a body: refused
+            next;
+        }
+        $req->sign_with_nonce($i);
+        my @parts = ($req->body, $req->target, $req->signature, $req->header_block, $req->headers);
+    }
+});
+
+my $state = tempdir(CLEANUP => 1) . '/state';
+no_growth('nonce sources' => sub {
+    for my $i (1 .. shift) {
+        eval {
+            my $source = $i % 10 == 0 ? Restsign::Nonce->file($state, 'another key', NONCE_UNIT_MILLIS)    # foreign: refused
+                : $i % 2 ? Restsign::Nonce->file($state, 'k', NONCE_UNIT_MILLIS) : Restsign::Nonce->memory(NONCE_UNIT_MICROS);
+            $source->next;
+        };
+    }
+});
 
 done_testing;

@@ -1,4 +1,5 @@
-# Restsign's status constants are exactly the RESTSIGN_OK / RESTSIGN_ERR_* of include/restsign.h.
+# Restsign's constants are exactly the RESTSIGN_OK / RESTSIGN_ERR_* and RESTSIGN_NONCE_UNIT_* of
+# include/restsign.h, and lib/Restsign/Constants.pm is what gen-constants makes of it today.
 use strict;
 use warnings;
 use Test2::V0;
@@ -8,11 +9,18 @@ use Restsign;
 
 my $header = "$Bin/../../../include/restsign.h";
 open my $fh, '<', $header or die "$header: $!";
-my %c = map { /^#define RESTSIGN_(OK|ERR_\w+) (\d+)$/ ? ($1 => $2) : () } <$fh>;
-ok scalar(keys %c) > 1, 'the header defines status codes';
+my @lines = <$fh>;
+my %status = map { /^#define RESTSIGN_(OK|ERR_\w+) (\d+)$/ ? ($1 => $2) : () } @lines;
+my %units  = map { /^#define RESTSIGN_(NONCE_UNIT_\w+) (\d+)$/ ? ($1 => $2) : () } @lines;
+ok scalar(keys %status) > 1, 'the header defines status codes';
+ok scalar(keys %units) > 1, 'and nonce units';
 
-my %perl = map { $_ => Restsign->can($_)->() } @Restsign::STATUS;
-is \%perl, \%c, 'same names, same numbers';
-is [sort @{ $Restsign::EXPORT_TAGS{status} }], [sort keys %c], ':status exports them all';
+is { map { $_ => Restsign->can($_)->() } @Restsign::STATUS }, \%status, 'status codes: same names, same numbers';
+is { map { $_ => Restsign->can($_)->() } @Restsign::NONCE_UNIT }, \%units, 'nonce units: same names, same numbers';
+is [sort @{ $Restsign::EXPORT_TAGS{status} }], [sort keys %status], ':status exports every code';
+is [sort @{ $Restsign::EXPORT_TAGS{nonce_unit} }], [sort keys %units], ':nonce_unit exports every unit';
+
+my $out = `$^X $Bin/../gen-constants --check 2>&1`;
+is [$? >> 8, $out], [0, ''], 'lib/Restsign/Constants.pm is fresh (else run bindings/perl/gen-constants)';
 
 done_testing;

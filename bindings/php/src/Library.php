@@ -83,4 +83,47 @@ final class Library
     {
         return file_get_contents(\dirname(__DIR__) . '/restsign.ffi.h');
     }
+
+    // What the binding's classes share (@internal, not API): status checks and argument conversions.
+
+    /** @internal Throws the status unless it is OK. */
+    public static function check(int $status): void
+    {
+        if ($status !== Status::OK) {
+            throw RestsignException::fromStatus($status);
+        }
+    }
+
+    /**
+     * @internal A NUL-terminated argument (a scheme name, a method, a path): C would see one with
+     * a NUL cut short, so it cannot be a valid one and is refused with $status, the library's
+     * own answer to an invalid value of that kind.
+     */
+    public static function text(string $value, int $status): string
+    {
+        if (str_contains($value, "\0")) {
+            throw RestsignException::fromStatus($status);
+        }
+        return $value;
+    }
+
+    /**
+     * @internal A nonce in 0..PHP_INT_MAX (2^63 - 1, the range of restsign's nonces), given as an
+     * int or a string of decimal digits.
+     * @throws \ValueError otherwise
+     */
+    public static function nonce(int|string $nonce): int
+    {
+        if (\is_int($nonce) && $nonce >= 0) {
+            return $nonce;
+        }
+        if (\is_string($nonce) && preg_match('/\A[0-9]+\z/', $nonce)) {
+            $value = (int) $nonce;
+            // (int) saturates at PHP_INT_MAX: only an exact round trip is in range.
+            if ((string) $value === (ltrim($nonce, '0') ?: '0')) {
+                return $value;
+            }
+        }
+        throw new \ValueError(sprintf('restsign: the nonce must be an integer from 0 to %d, got %s', PHP_INT_MAX, var_export($nonce, true)));
+    }
 }

@@ -8,7 +8,7 @@ namespace Restsign;
  * A status the C library returned: getMessage() is restsign_strerror()'s text and getCode() the
  * status (one of the Status::ERR_* constants).
  */
-final class RestsignException extends \RuntimeException
+class RestsignException extends \RuntimeException
 {
     public static function fromStatus(int $status): self
     {

@@ -7,41 +7,67 @@ namespace Restsign;
 /**
  * One credential (scheme, key, secret), keyed once, that signs requests: a thin wrapper over
  * restsign_signer_*. The secret is copied into the library (and wiped there when the signer is
- * destroyed); this object keeps only the handle and an output buffer it reuses for every call.
+ * destroyed); this object keeps only the handle.
  */
 final class Signer
 {
     private \FFI $ffi;
     /** restsign_signer* */
     private \FFI\CData $handle;
-    /** char[$cap]: every call writes here, so signing allocates nothing but the returned string. */
-    private \FFI\CData $out;
-    private int $cap;
-    /** size_t[1]: the *out_len of every call (an array passes as a pointer without FFI::addr). */
-    private \FFI\CData $outLen;
+    private OutputBuffer $buffer;
 
     /**
-     * @param string $scheme one of Signer::schemes(), e.g. "mtgox-v2"
-     * @param string $key    the API key as the API gave it
-     * @param string $secret the secret as the API gave it (base64 text for the MtGox schemes)
+     * @param string     $scheme one of Signer::schemes(), e.g. "mtgox-v2"
+     * @param string     $key    the API key as the API gave it
+     * @param string     $secret the secret as the API gave it (base64 text for the MtGox schemes)
+     * @param Nonce|null $nonce  where the signer's requests draw nonces from; null: an in-process
+     *                           sequence shared by every signer of this process for this key
      * @throws RestsignException when the library rejects the credential
      */
-    public function __construct(string $scheme, string $key, string $secret)
+    public function __construct(string $scheme, string $key, string $secret, ?Nonce $nonce = null)
+    {
+        $credential = self::credential($scheme, $key, $secret);
+        $nonce === null
+            ? $this->create('restsign_signer_new', $credential)
+            : $this->create('restsign_signer_new_with_nonce', [...$credential, $nonce->handle()]);
+    }
+
+    /**
+     * A signer whose request nonces are shared by every process on this host that signs with this
+     * key: a state file at $statePath, or when null the library's per-key default
+     * ($XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>, else /tmp/restsign-<uid>/...), in the
+     * scheme's unit.
+     *
+     * @throws RestsignException when the library rejects the credential or the state file
+     */
+    public static function shared(string $scheme, string $key, string $secret, ?string $statePath = null): self
+    {
+        $credential = self::credential($scheme, $key, $secret);
+        if ($statePath !== null) {
+            Library::text($statePath, Status::ERR_NONCE_STATE_IO);
+        }
+        // What the constructor does, with another C constructor.
+        $signer = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        $signer->create('restsign_signer_new_shared', [...$credential, $statePath]);
+        return $signer;
+    }
+
+    /** @return list<string|int> the arguments every restsign_signer_new* starts with */
+    private static function credential(string $scheme, string $key, string $secret): array
+    {
+        return [Library::text($scheme, Status::ERR_UNKNOWN_SCHEME), $key, \strlen($key), $secret, \strlen($secret)];
+    }
+
+    /**
+     * @param string $function a restsign_signer_new*
+     * @param list<mixed> $args its arguments before the out-pointer
+     */
+    private function create(string $function, array $args): void
     {
         $ffi = $this->ffi = Library::ffi();
-        if (str_contains($scheme, "\0")) {
-            // C would see a shorter name; no scheme name contains NUL.
-            throw RestsignException::fromStatus(Status::ERR_UNKNOWN_SCHEME);
-        }
-        // Room for any header scheme's signature and header lines (names, nonce, key); a larger
-        // output (mtgox-stream's signed call, a very long key) grows the buffer on first use.
-        $this->allocate($ffi->restsign_max_tag_len() + \strlen($key) + 128);
-        $this->outLen = $ffi->new('size_t[1]');
+        $this->buffer = OutputBuffer::shared();
         $handle = $ffi->new('restsign_signer*');
-        $status = $ffi->restsign_signer_new($scheme, $key, \strlen($key), $secret, \strlen($secret), \FFI::addr($handle));
-        if ($status !== Status::OK) {
-            throw RestsignException::fromStatus($status);
-        }
+        Library::check($ffi->$function(...[...$args, \FFI::addr($handle)]));
         $this->handle = $handle;
     }
 
@@ -72,12 +98,12 @@ final class Signer
      */
     public function sign(string $method, string $path, string $payload, int|string $nonce = 0): string
     {
-        // into()'s fast path, inlined: one PHP call less per signature. Anything else (an error,
-        // an output larger than the buffer, a nonce to convert) goes through into().
+        // The common case in one FFI call: anything else (an error, an output larger than the
+        // buffer, a nonce to convert) goes through into().
         if (\is_int($nonce) && $nonce >= 0 && !str_contains($method, "\0")) {
-            $status = $this->ffi->restsign_signer_sign_into($this->handle, $method, $path, \strlen($path), $payload, \strlen($payload), $nonce, $this->out, $this->cap, $this->outLen);
-            if ($status === Status::OK) {
-                return \FFI::string($this->out, $this->outLen[0]);
+            $b = $this->buffer;
+            if ($this->ffi->restsign_signer_sign_into($this->handle, $method, $path, \strlen($path), $payload, \strlen($payload), $nonce, $b->out, $b->cap, $b->len) === Status::OK) {
+                return \FFI::string($b->out, $b->len[0]);
             }
         }
         return $this->into('restsign_signer_sign_into', $method, $path, $payload, $nonce);
@@ -94,6 +120,34 @@ final class Signer
     {
         // Each line ends in CRLF; keys cannot contain CR or LF, so splitting on CRLF is exact.
         return explode("\r\n", substr($this->into('restsign_signer_headers_into', $method, $path, $payload, $nonce), 0, -2));
+    }
+
+    /** A request to build (parameters, a body or JSON) and sign with this signer. */
+    public function request(string $method, string $path): Request
+    {
+        return new Request($this, $method, $path);
+    }
+
+    /** Draws the next nonce from this signer's source (the one its requests would use). */
+    public function nextNonce(): int
+    {
+        $n = $this->ffi->new('uint64_t[1]');
+        Library::check($this->ffi->restsign_signer_next_nonce($this->handle, $n));
+        return $n[0];
+    }
+
+    /** The length of the signature text sign() returns for a payload of $payloadLength bytes. */
+    public function signatureLength(int $payloadLength): int
+    {
+        $len = $this->ffi->new('size_t[1]');
+        Library::check($this->ffi->restsign_signer_signature_len($this->handle, $payloadLength, $len));
+        return $len[0];
+    }
+
+    /** @internal restsign_signer*, for Request. */
+    public function handle(): \FFI\CData
+    {
+        return $this->handle;
     }
 
     /** @return list<string> the scheme names the library knows */
@@ -113,45 +167,13 @@ final class Signer
         return Library::ffi()->restsign_version();
     }
 
-    /** Calls a *_into function with the reusable buffer, growing it once if the text does not fit. */
+    /** Calls a *_into function through the output buffer, after checking the arguments. */
     private function into(string $function, string $method, string $path, string $payload, int|string $nonce): string
     {
-        if (!\is_int($nonce) || $nonce < 0) {
-            $nonce = self::nonce($nonce);
-        }
-        if (str_contains($method, "\0")) {
-            // C would see a shorter method; NUL is not allowed in an HTTP token.
-            throw RestsignException::fromStatus(Status::ERR_INVALID_METHOD);
-        }
-        $pathLen = \strlen($path);
-        $payloadLen = \strlen($payload);
-        $status = $this->ffi->$function($this->handle, $method, $path, $pathLen, $payload, $payloadLen, $nonce, $this->out, $this->cap, $this->outLen);
-        if ($status === Status::ERR_BUFFER_TOO_SMALL) {
-            $this->allocate($this->outLen[0]);
-            $status = $this->ffi->$function($this->handle, $method, $path, $pathLen, $payload, $payloadLen, $nonce, $this->out, $this->cap, $this->outLen);
-        }
-        if ($status !== Status::OK) {
-            throw RestsignException::fromStatus($status);
-        }
-        return \FFI::string($this->out, $this->outLen[0]);
-    }
-
-    private function allocate(int $cap): void
-    {
-        $this->out = $this->ffi->new("char[$cap]");
-        $this->cap = $cap;
-    }
-
-    /** A string nonce of decimal digits, or a negative int, to an int in 0..PHP_INT_MAX. */
-    private static function nonce(int|string $nonce): int
-    {
-        if (\is_string($nonce) && preg_match('/\A[0-9]+\z/', $nonce)) {
-            $value = (int) $nonce;
-            // (int) saturates at PHP_INT_MAX: only an exact round trip is in range.
-            if ((string) $value === (ltrim($nonce, '0') ?: '0')) {
-                return $value;
-            }
-        }
-        throw new \ValueError(sprintf('restsign: the nonce must be an integer from 0 to %d, got %s', PHP_INT_MAX, var_export($nonce, true)));
+        $nonce = Library::nonce($nonce);
+        Library::text($method, Status::ERR_INVALID_METHOD);
+        return $this->buffer->into(fn (\FFI\CData $out, int $cap, \FFI\CData $len): int => $this->ffi->$function(
+            $this->handle, $method, $path, \strlen($path), $payload, \strlen($payload), $nonce, $out, $cap, $len,
+        ));
     }
 }

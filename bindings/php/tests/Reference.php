@@ -39,6 +39,33 @@ final class Reference
         };
     }
 
+    /**
+     * application/x-www-form-urlencoded as Python's urllib.parse.urlencode writes it (the encoding
+     * SCHEMES.md settles on): A-Z a-z 0-9 - . _ ~ kept, space as +, the rest %XX in upper case.
+     * PHP's urlencode() differs only in encoding "~".
+     *
+     * @param list<array{string, string}> $fields
+     */
+    public static function form(array $fields): string
+    {
+        $encode = static fn (string $s): string => str_replace('%7E', '~', urlencode($s));
+        return implode('&', array_map(static fn (array $f): string => $encode($f[0]) . '=' . $encode($f[1]), $fields));
+    }
+
+    /**
+     * A JSON object of string members in order, then the nonce as a number, written as
+     * serde_json writes strings (no escaped "/" or non-ASCII).
+     *
+     * @param list<array{string, string}> $fields
+     */
+    public static function json(array $fields, string $nonceName, int $nonce): string
+    {
+        $flags = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_THROW_ON_ERROR;
+        $members = array_map(static fn (array $f): string => json_encode($f[0], $flags) . ':' . json_encode($f[1], $flags), $fields);
+        $members[] = json_encode($nonceName, $flags) . ':' . $nonce;
+        return '{' . implode(',', $members) . '}';
+    }
+
     private static function unbase64(string $text): string
     {
         $bytes = base64_decode($text, true);

@@ -2,19 +2,17 @@
 
 declare(strict_types=1);
 
-// Composer's autoloader when `composer install` ran; otherwise the same PSR-4 mapping by hand, so
-// the suite runs with a system phpunit and no vendor/ directory.
+// Composer's autoloader when `composer install` ran; otherwise the binding's own (autoload.php)
+// and the same PSR-4 mapping for the tests, so the suite runs with a system phpunit and no vendor/.
 if (is_file(__DIR__ . '/../vendor/autoload.php')) {
     require __DIR__ . '/../vendor/autoload.php';
 } else {
+    require __DIR__ . '/../autoload.php';
     spl_autoload_register(static function (string $class): void {
-        foreach (['Restsign\\Tests\\' => __DIR__, 'Restsign\\' => \dirname(__DIR__) . '/src'] as $prefix => $dir) {
-            if (str_starts_with($class, $prefix)) {
-                $file = $dir . '/' . str_replace('\\', '/', substr($class, \strlen($prefix))) . '.php';
-                if (is_file($file)) {
-                    require $file;
-                }
-                return;
+        if (str_starts_with($class, 'Restsign\\Tests\\')) {
+            $file = __DIR__ . '/' . str_replace('\\', '/', substr($class, \strlen('Restsign\\Tests\\'))) . '.php';
+            if (is_file($file)) {
+                require $file;
             }
         }
     });

@@ -9,7 +9,7 @@ use Carp ();
 use Restsign ();
 
 # Report the line of the binding's caller, not a line inside the binding.
-our @CARP_NOT = qw(Restsign Restsign::Signer);
+our @CARP_NOT = @Restsign::PACKAGES;
 
 use overload '""' => sub { $_[0]{message} . $_[0]{where} }, fallback => 1;
 

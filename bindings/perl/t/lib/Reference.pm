@@ -7,6 +7,7 @@ use strict;
 use warnings;
 use Digest::SHA qw(hmac_sha256_hex hmac_sha512_hex hmac_sha512);
 use MIME::Base64 qw(encode_base64 decode_base64);
+use JSON::PP ();
 
 sub sign {
     my ($scheme, $key, $secret, $path, $payload, $nonce) = @_;
@@ -36,6 +37,26 @@ sub headers {
         return @lines;
     }
     die "test bug: no headers for $scheme";
+}
+
+# application/x-www-form-urlencoded as Python's urllib.parse.urlencode writes it (the encoding
+# SCHEMES.md settles on): A-Z a-z 0-9 - . _ ~ kept, space as +, the rest %XX in upper case.
+sub form {
+    my $encode = sub {
+        (my $s = shift) =~ s/([^A-Za-z0-9\-._~ ])/sprintf '%%%02X', ord $1/ge;
+        $s =~ tr/ /+/;
+        return $s;
+    };
+    return join '&', map { $encode->($_->[0]) . '=' . $encode->($_->[1]) } @_;
+}
+
+# A JSON object of string members (UTF-8 bytes) in order, then the nonce as a number, written as
+# serde_json writes strings (no escaped "/" or non-ASCII).
+sub json {
+    my ($fields, $nonce_name, $nonce) = @_;
+    my $json = JSON::PP->new->utf8->allow_nonref;
+    my $string = sub { my $s = shift; utf8::decode($s) or die "test bug: not UTF-8"; $json->encode($s) };
+    return '{' . join(',', (map { $string->($_->[0]) . ':' . $string->($_->[1]) } @$fields), $string->($nonce_name) . ":$nonce") . '}';
 }
 
 1;
