@@ -61,6 +61,26 @@ restsign_status restsign_request_sign(restsign_request *req);
 restsign_status restsign_request_sign_with_nonce(restsign_request *req,
                                                  uint64_t nonce);
 
+restsign_status restsign_request_body(const restsign_request *req,
+                                      const char **data,
+                                      size_t *len);
+
+restsign_status restsign_request_query(const restsign_request *req,
+                                       const char **data,
+                                       size_t *len);
+
+restsign_status restsign_request_target(const restsign_request *req,
+                                        const char **data,
+                                        size_t *len);
+
+restsign_status restsign_request_signature(const restsign_request *req,
+                                           const char **data,
+                                           size_t *len);
+
+restsign_status restsign_request_header_block(const restsign_request *req,
+                                              const char **data,
+                                              size_t *len);
+
 restsign_status restsign_request_header_count(const restsign_request *req,
                                               size_t *count);
 
@@ -192,15 +212,3 @@ restsign_status restsign_verdict_expected_signature(const restsign_verdict *verd
                                                     char *out,
                                                     size_t out_cap,
                                                     size_t *out_len);
-
-/* Exported by librestsign but missing from include/restsign.h (see RESTSIGN_UNDECLARED). */
-
-restsign_status restsign_request_body(const restsign_request *req, const char **data, size_t *len);
-
-restsign_status restsign_request_query(const restsign_request *req, const char **data, size_t *len);
-
-restsign_status restsign_request_target(const restsign_request *req, const char **data, size_t *len);
-
-restsign_status restsign_request_signature(const restsign_request *req, const char **data, size_t *len);
-
-restsign_status restsign_request_header_block(const restsign_request *req, const char **data, size_t *len);

@@ -151,6 +151,11 @@ final class Status
     public const ERR_NO_NONCE = 27;
 
     /**
+     * A nonce given by the caller is 0 or above 2^63 - 1.
+     */
+    public const ERR_NONCE_OUT_OF_RANGE = 28;
+
+    /**
      * The signature does not match the request (the verdict holds what was expected).
      */
     public const ERR_BAD_SIGNATURE = 40;
