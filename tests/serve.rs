@@ -114,10 +114,16 @@ impl Client {
     }
 
     fn response(&mut self) -> (u16, Value) {
+        let (status, _, body) = self.raw_response();
+        (status, serde_json::from_slice(&body).unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(&body))))
+    }
+
+    /// Status, headers (names in lower case) and body of the next response.
+    fn raw_response(&mut self) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let mut status_line = String::new();
         self.reader.read_line(&mut status_line).unwrap();
         let status: u16 = status_line.split(' ').nth(1).unwrap_or_else(|| panic!("status line {status_line:?}")).parse().unwrap();
-        let mut length = 0;
+        let mut headers = Vec::new();
         loop {
             let mut line = String::new();
             self.reader.read_line(&mut line).unwrap();
@@ -126,13 +132,12 @@ impl Client {
                 break;
             }
             let (name, value) = line.split_once(':').unwrap();
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap();
-            }
+            headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
         }
+        let length = headers.iter().find(|(n, _)| n == "content-length").map_or(0, |(_, v)| v.parse().unwrap());
         let mut body = vec![0; length];
         self.reader.read_exact(&mut body).unwrap();
-        (status, serde_json::from_slice(&body).unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(&body))))
+        (status, headers, body)
     }
 }
 
@@ -205,28 +210,45 @@ fn malformed_http_and_oversized_bodies_are_answered_and_serving_goes_on() {
     let dir = temp_dir("malformed");
     let (key, secret) = credential("poloniex");
     let server = Server::start("poloniex", &[(key, secret)], &dir);
+    // A request the exchange refuses gets its answer in the exchange's style, and the server
+    // closes that connection (nothing else is answered on it).
     let answer = |raw: &[u8]| {
         let mut client = server.connect();
         let (status, body) = client.send(raw);
         // Errors are in Poloniex's own style.
         assert!(body["error"].is_string(), "{body}");
-        // And the server closes that connection.
         let mut rest = Vec::new();
         client.reader.read_to_end(&mut rest).unwrap();
-        assert!(rest.is_empty());
+        assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
         status
     };
-    assert_eq!(answer(b"GARBAGE\r\n\r\n"), 400);
-    assert_eq!(answer(b"\x00\xff\xfe\x16\x03\x01 binary \x80\r\n\r\n"), 400);
-    assert_eq!(answer(b"POST / HTTP/1.1\r\nno colon here\r\n\r\n"), 400);
-    assert_eq!(answer(b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc"), 400);
-    assert_eq!(answer(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"), 400);
-    assert_eq!(answer(b"POST / HTTP/1.1\r\nContent-Length: 1000000000000000\r\n\r\n"), 413);
-    assert_eq!(answer(b"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"), 413);
-    assert_eq!(answer(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"), 501);
+    // A head that is not HTTP never reaches the exchange: hyper answers it with an empty error
+    // response and closes the connection.
+    let bare_answer = |raw: &[u8]| {
+        let mut client = server.connect();
+        client.stream.write_all(raw).unwrap();
+        let (status, headers, body) = client.raw_response();
+        assert!(body.is_empty(), "{:?}", String::from_utf8_lossy(&body));
+        assert!(headers.contains(&("connection".into(), "close".into())), "{headers:?}");
+        let mut rest = Vec::new();
+        client.reader.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+        status
+    };
+    assert_eq!(bare_answer(b"GARBAGE\r\n\r\n"), 400);
+    assert_eq!(bare_answer(b"\x00\xff\xfe\x16\x03\x01 binary \x80\r\n\r\n"), 400);
+    assert_eq!(bare_answer(b"POST / HTTP/1.1\r\nno colon here\r\n\r\n"), 400);
+    assert_eq!(bare_answer(b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"), 400);
+    // Too many digits for a length is an invalid Content-Length.
+    assert_eq!(bare_answer(b"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"), 400);
+    // RFC 9112 6.1: a request whose last transfer coding is not chunked gets 400.
+    assert_eq!(bare_answer(b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"), 400);
     let mut huge_head = b"GET / HTTP/1.1\r\nX: ".to_vec();
     huge_head.resize(64 * 1024, b'a');
-    assert_eq!(answer(&huge_head), 431);
+    assert_eq!(bare_answer(&huge_head), 431);
+    assert_eq!(answer(b"POST / HTTP/1.1\r\nContent-Length: 1000000000000000\r\n\r\n"), 413);
+    // Refused at once, without inviting the body with 100 Continue first.
+    assert_eq!(answer(b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 2097152\r\n\r\n"), 413);
 
     // A 2 MiB body actually sent (by a writer thread, as the server answers before reading it).
     let mut client = server.connect();
@@ -276,6 +298,26 @@ fn malformed_http_and_oversized_bodies_are_answered_and_serving_goes_on() {
     assert_eq!((status, body["error"].as_str()), (401, Some(want.as_str())));
     let log = server.log();
     assert!(log.contains("invalid signature for key key-0001; expected message \"command=withdraw&nonce=99999999999999\""), "{log}");
+
+    // Content-Length and Transfer-Encoding together (request smuggling), in either order: the
+    // body is framed by the chunked coding alone (the signature covers the chunked body, not the
+    // 3 bytes Content-Length claims), and the connection closes after the answer, so a request
+    // pipelined behind it is never served.
+    for lengths in ["Content-Length: 3\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n"] {
+        let signed = signer.sign_request(&request).unwrap();
+        let mut raw = format!("POST /tradingApi HTTP/1.1\r\n{lengths}").into_bytes();
+        raw.extend_from_slice(&signed.header_block);
+        raw.extend_from_slice(format!("\r\n{:x}\r\n", signed.body.len()).as_bytes());
+        raw.extend_from_slice(&signed.body);
+        raw.extend_from_slice(b"\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n");
+        let mut client = server.connect();
+        let (status, body) = client.send(&raw);
+        assert_eq!((status, body["key"].as_str()), (200, Some(key)), "{lengths}: {body}");
+        let mut rest = Vec::new();
+        client.reader.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+    }
+    assert!(!server.log().contains("/smuggled"));
 }
 
 /// Parses a `curl` command's JSON answer.

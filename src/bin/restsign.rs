@@ -18,7 +18,6 @@ use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -195,8 +194,8 @@ struct ServeArgs {
     /// Directory of replay state files, one per key, shared with other servers using it.
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
-    /// Worker threads (each serves one connection at a time).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    /// Worker threads of the server's runtime (connections are tasks shared among them).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: u16,
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, default_value_t = 1 << 20)]
@@ -519,30 +518,19 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::Runtime(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
     let addr = listener.local_addr().map_err(|e| Failure::Runtime(e.to_string()))?;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])
-        .map_err(|e| Failure::Runtime(format!("cannot handle signals: {e}")))?;
-    {
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            if signals.forever().next().is_some() {
-                stop.store(true, Ordering::SeqCst);
-                // Wake the accept loop so it sees the flag.
-                let _ = std::net::TcpStream::connect(addr);
-            }
-        });
-    }
-
-    println!("listening on {addr}");
-    std::io::stdout().flush().map_err(|e| Failure::Runtime(format!("stdout: {e}")))?;
     let limits = http::Limits {
         max_head: 16 * 1024,
         max_body: args.max_body,
-        idle: Duration::from_secs(10),
-        request: Duration::from_secs(10),
+        header: Duration::from_secs(10),
+        body: Duration::from_secs(10),
     };
     let exchange = Arc::new(Exchange { verifier, style: Style::of(scheme) });
-    http::serve(listener, usize::from(args.threads), limits, stop, exchange);
+    // Signals are caught from here on, so a client that sees the line below can stop us cleanly.
+    let server = http::Server::new(listener, usize::from(args.threads), limits, exchange)
+        .map_err(|e| Failure::Runtime(format!("cannot start the server: {e}")))?;
+    println!("listening on {addr}");
+    std::io::stdout().flush().map_err(|e| Failure::Runtime(format!("stdout: {e}")))?;
+    server.run().map_err(|e| Failure::Runtime(format!("serving on {addr}: {e}")))?;
     eprintln!("restsign serve: stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -1,37 +1,49 @@
-//! A small HTTP/1.1 server for `restsign serve`: `httparse` parses, this file frames.
+//! The HTTP/1.1 transport of `restsign serve`: hyper's server on a small tokio runtime. This
+//! file only adapts hyper to the handler (plain requests in, JSON responses out) and sets limits.
 //!
-//! Why not tiny_http: it drains an unread body into `vec![0; remaining Content-Length]` when a
-//! request is dropped, so one `Content-Length: 1000000000000000` aborts the process; it has no
-//! limit on header size, no read timeouts, and closes on non-ASCII garbage without answering.
-//! Here every limit is explicit: head size, body size (413), idle and request timeouts (408),
-//! and every protocol error gets an answer in the handler's JSON style before the connection
-//! closes. Bodies come with `Content-Length` or `Transfer-Encoding: chunked`; both at once is
-//! refused (request smuggling). Keep-alive and pipelining work; a fixed pool of workers serves
-//! one connection each at a time.
+//! Why hyper, not tiny_http or our own framing: tiny_http drains an unread body into
+//! `vec![0; Content-Length]`, so one huge Content-Length aborts the process, and hand-framed HTTP
+//! is exactly what a well-kept crate is for. The limits: the head must fit hyper's read buffer
+//! (else hyper answers 431) and arrive within `header` (also the idle keep-alive timeout); a body
+//! is refused with 413 from its Content-Length before a byte of it is read, a chunked one as soon
+//! as it grows past the limit, and one that has not arrived within `body` gets 408. A head hyper
+//! cannot parse gets hyper's own empty 400 (or 431); everything else is answered by the handler.
 
-use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use hyper::body::{Body as _, Bytes, Incoming};
+use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
+use std::future::{Future, poll_fn};
+use std::io;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::Duration;
+use tokio::io::AsyncWrite as _;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::watch;
 
 /// Limits on what one client may send.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Request line and headers.
+    /// Request line and headers (hyper's read buffer; at least 8 KiB).
     pub max_head: usize,
     pub max_body: usize,
-    /// An idle keep-alive connection is closed after this long.
-    pub idle: Duration,
-    /// A request must arrive whole within this long of its first byte.
-    pub request: Duration,
+    /// A head must arrive whole within this long; also how long a keep-alive connection may idle.
+    pub header: Duration,
+    /// The body must arrive whole within this long of its head.
+    pub body: Duration,
 }
 
-const MAX_HEADERS: usize = 64;
-/// How often a blocked read wakes up to notice a shutdown.
-const POLL: Duration = Duration::from_millis(200);
+/// How long a stopping server waits for connections to finish their request in hand.
+const GRACE: Duration = Duration::from_secs(3);
+/// How long a closed connection keeps reading (see `linger`).
+const LINGER: Duration = Duration::from_secs(2);
 
-/// A request as received: the target is the raw `path?query` of the request line.
+/// A request as received: the target is the `path?query` of the request line.
 pub struct Request {
     pub method: String,
     pub target: String,
@@ -45,310 +57,165 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
-pub trait Handler: Send + Sync {
+pub trait Handler: Send + Sync + 'static {
     fn handle(&self, request: &Request) -> Response;
-    /// The answer to a request that could not be read (bad HTTP, too large, too slow).
+    /// The answer to a request whose body could not be read (too large, too slow, malformed).
     fn protocol_error(&self, status: u16, message: &str) -> Response;
 }
 
-/// Serves `listener` with `workers` threads until `stop` is set (and the acceptor woken by a
-/// connection), then lets each worker finish the request in hand and returns.
-pub fn serve(listener: TcpListener, workers: usize, limits: Limits, stop: Arc<AtomicBool>, handler: Arc<dyn Handler>) {
-    let (queue, jobs) = mpsc::sync_channel::<TcpStream>(workers * 4);
-    let jobs = Arc::new(Mutex::new(jobs));
-    let threads: Vec<_> = (0..workers)
-        .map(|_| {
-            let (jobs, stop, handler) = (jobs.clone(), stop.clone(), handler.clone());
-            std::thread::spawn(move || {
-                loop {
-                    // The lock is held only while waiting for the next connection.
-                    let next = jobs.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    let Ok(stream) = next else { break };
-                    if !stop.load(Ordering::SeqCst) {
-                        Connection { stream, buf: Vec::new(), limits, stop: &stop }.run(&*handler);
-                    }
-                }
-            })
-        })
-        .collect();
-    for stream in listener.incoming() {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
-        match stream {
-            Ok(stream) => {
-                if queue.send(stream).is_err() {
-                    break;
-                }
-            }
-            // A client that hung up before being accepted, or a full file table: go on.
-            Err(e) => eprintln!("restsign serve: accept: {e}"),
-        }
-    }
-    drop(queue);
-    for t in threads {
-        let _ = t.join();
-    }
-}
-
-/// Why reading stopped.
-enum Halt {
-    /// The client closed, the connection broke, or the server is stopping: just close.
-    Close,
-    /// Answer with this status and message, then close.
-    Answer(u16, String),
-}
-
-struct Connection<'s> {
-    stream: TcpStream,
-    /// Bytes read and not yet consumed (a pipelined next request may follow the current one).
-    buf: Vec<u8>,
+/// A server ready to run: the runtime is built and SIGINT/SIGTERM are caught from here on.
+pub struct Server {
+    runtime: tokio::runtime::Runtime,
+    stop_signals: [Signal; 2],
+    listener: std::net::TcpListener,
     limits: Limits,
-    stop: &'s AtomicBool,
+    handler: Arc<dyn Handler>,
 }
 
-impl Connection<'_> {
-    fn run(&mut self, handler: &dyn Handler) {
-        if self.stream.set_read_timeout(Some(POLL)).is_err() {
-            return;
-        }
-        let _ = self.stream.set_nodelay(true);
-        loop {
-            match self.next_request() {
-                Ok((request, keep_alive)) => {
-                    let response = handler.handle(&request);
-                    let keep_alive = keep_alive && !self.stop.load(Ordering::SeqCst);
-                    let head_only = request.method == "HEAD";
-                    if self.write(&response, keep_alive, head_only).is_err() || !keep_alive {
-                        return;
-                    }
-                }
-                Err(Halt::Close) => return,
-                Err(Halt::Answer(status, message)) => {
-                    if self.write(&handler.protocol_error(status, &message), false, false).is_ok() {
-                        self.linger();
-                    }
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Reads one whole request; also says whether the connection may carry another.
-    fn next_request(&mut self) -> Result<(Request, bool), Halt> {
-        let idle_since = Instant::now();
-        let mut started: Option<Instant> = (!self.buf.is_empty()).then(Instant::now);
-        let (head_len, mut request, version, framing) = loop {
-            let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-            let mut parsed = httparse::Request::new(&mut headers);
-            match parsed.parse(&self.buf) {
-                Ok(httparse::Status::Complete(len)) => {
-                    let version = parsed.version.unwrap_or(1);
-                    let request = Request {
-                        method: parsed.method.unwrap_or_default().to_owned(),
-                        target: parsed.path.unwrap_or_default().to_owned(),
-                        headers: parsed.headers.iter().map(|h| (h.name.to_owned(), h.value.to_vec())).collect(),
-                        body: Vec::new(),
-                    };
-                    let framing = framing(&request.headers)?;
-                    break (len, request, version, framing);
-                }
-                Ok(httparse::Status::Partial) if self.buf.len() > self.limits.max_head => {
-                    return Err(Halt::Answer(431, "request head too large".into()));
-                }
-                Ok(httparse::Status::Partial) => {}
-                Err(httparse::Error::TooManyHeaders) => {
-                    return Err(Halt::Answer(431, format!("more than {MAX_HEADERS} headers")));
-                }
-                Err(e) => return Err(Halt::Answer(400, format!("malformed HTTP request: {e}"))),
-            }
-            let deadline = match started {
-                Some(t) => t + self.limits.request,
-                None => idle_since + self.limits.idle,
-            };
-            // Waiting for a first byte ends quietly; a request cut short gets a 408.
-            let quiet = started.is_none();
-            self.fill(deadline, quiet)?;
-            started.get_or_insert_with(Instant::now);
+impl Server {
+    pub fn new(listener: std::net::TcpListener, workers: usize, limits: Limits, handler: Arc<dyn Handler>) -> io::Result<Server> {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_io().enable_time().build()?;
+        let stop_signals = {
+            let _context = runtime.enter();
+            [signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?]
         };
-        let started = started.unwrap_or_else(Instant::now);
-        let deadline = started + self.limits.request;
-        // Refused before reading a byte of it (and before inviting it with 100 Continue).
-        if matches!(framing, Framing::Length(n) if n > self.limits.max_body) {
-            return Err(too_large(self.limits.max_body));
-        }
-        if header(&request.headers, "expect").is_some_and(|v| v.eq_ignore_ascii_case(b"100-continue")) {
-            self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").map_err(|_| Halt::Close)?;
-        }
-        let consumed = match framing {
-            Framing::Length(n) => {
-                while self.buf.len() < head_len + n {
-                    self.fill(deadline, false)?;
-                }
-                request.body = self.buf[head_len..head_len + n].to_vec();
-                head_len + n
-            }
-            Framing::Chunked => self.chunked_body(head_len, deadline, &mut request.body)?,
-        };
-        self.buf.drain(..consumed);
-        let close = header(&request.headers, "connection").is_some_and(|v| v.eq_ignore_ascii_case(b"close"));
-        Ok((request, version == 1 && !close))
+        Ok(Server { runtime, stop_signals, listener, limits, handler })
     }
 
-    /// Decodes a chunked body that starts at `at`; returns where the request ends.
-    fn chunked_body(&mut self, mut at: usize, deadline: Instant, body: &mut Vec<u8>) -> Result<usize, Halt> {
-        loop {
-            let (line, size) = match httparse::parse_chunk_size(&self.buf[at..]) {
-                Ok(httparse::Status::Complete(found)) => found,
-                Ok(httparse::Status::Partial) => {
-                    self.fill(deadline, false)?;
-                    continue;
-                }
-                Err(_) => return Err(Halt::Answer(400, "malformed chunked body".into())),
-            };
-            let size = usize::try_from(size).unwrap_or(usize::MAX);
-            if size > self.limits.max_body - body.len() {
-                return Err(too_large(self.limits.max_body));
-            }
-            if size == 0 {
-                // Trailers (ignored) up to the empty line that ends the request.
-                loop {
-                    let mut trailers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-                    match httparse::parse_headers(&self.buf[at + line..], &mut trailers) {
-                        Ok(httparse::Status::Complete((len, _))) => return Ok(at + line + len),
-                        Ok(httparse::Status::Partial) if self.buf.len() - at > self.limits.max_head => {
-                            return Err(Halt::Answer(431, "chunked trailers too large".into()));
-                        }
-                        Ok(httparse::Status::Partial) => self.fill(deadline, false)?,
-                        Err(_) => return Err(Halt::Answer(400, "malformed chunked trailers".into())),
+    /// Serves until SIGINT or SIGTERM, then lets connections finish the request in hand (closing
+    /// idle ones at once) for at most `GRACE`.
+    pub fn run(self) -> io::Result<()> {
+        let Server { runtime, mut stop_signals, listener, limits, handler } = self;
+        runtime.block_on(async move {
+            listener.set_nonblocking(true)?;
+            let listener = TcpListener::from_std(listener)?;
+            // Each connection holds a receiver: `stop.closed()` is when the last one is done.
+            let (stop, _) = watch::channel(());
+            loop {
+                let accepted = poll_fn(|cx| {
+                    if stop_signals.iter_mut().any(|s| s.poll_recv(cx).is_ready()) {
+                        return Poll::Ready(None);
+                    }
+                    listener.poll_accept(cx).map(Some)
+                })
+                .await;
+                match accepted {
+                    None => break,
+                    Some(Ok((stream, _))) => {
+                        tokio::spawn(connection(stream, limits, handler.clone(), stop.subscribe()));
+                    }
+                    Some(Err(e)) => {
+                        // A client gone before being accepted, or a full file table: pause, go on.
+                        eprintln!("restsign serve: accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                 }
             }
-            while self.buf.len() < at + line + size + 2 {
-                self.fill(deadline, false)?;
-            }
-            let data = at + line;
-            if &self.buf[data + size..data + size + 2] != b"\r\n" {
-                return Err(Halt::Answer(400, "malformed chunked body".into()));
-            }
-            body.extend_from_slice(&self.buf[data..data + size]);
-            at = data + size + 2;
-        }
+            drop(listener);
+            stop.send_replace(());
+            let _ = tokio::time::timeout(GRACE, stop.closed()).await;
+            Ok(())
+        })
     }
+}
 
-    /// Reads more bytes into the buffer, waiting until `deadline`. `quiet`: a timeout closes
-    /// without an answer (an idle connection), else it is a 408.
-    fn fill(&mut self, deadline: Instant, quiet: bool) -> Result<(), Halt> {
-        let mut chunk = [0; 16 * 1024];
-        loop {
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return Err(Halt::Close),
-                Ok(n) => {
-                    self.buf.extend_from_slice(&chunk[..n]);
-                    return Ok(());
-                }
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                    if self.stop.load(Ordering::SeqCst) {
-                        return Err(Halt::Close);
-                    }
-                    if Instant::now() >= deadline {
-                        return Err(if quiet { Halt::Close } else { Halt::Answer(408, "request timed out".into()) });
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(Halt::Close),
-            }
+async fn connection(stream: TcpStream, limits: Limits, handler: Arc<dyn Handler>, mut stop: watch::Receiver<()>) {
+    let _ = stream.set_nodelay(true);
+    let mut conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header)
+        .max_buf_size(limits.max_head)
+        .serve_connection(TokioIo::new(stream), Service { handler, limits });
+    let mut stopping = pin!(stop.changed());
+    let mut asked_to_stop = false;
+    // Without hyper's shutdown of the socket: `linger` does it, then reads what is left.
+    let done = poll_fn(|cx| {
+        if !asked_to_stop && stopping.as_mut().poll(cx).is_ready() {
+            asked_to_stop = true;
+            Pin::new(&mut conn).graceful_shutdown();
         }
+        conn.poll_without_shutdown(cx)
+    })
+    .await;
+    if let Err(e) = done {
+        eprintln!("restsign serve: HTTP: {e}");
     }
+    if !asked_to_stop {
+        linger(conn.into_parts().io.into_inner(), limits.max_body.max(64 * 1024).saturating_mul(4)).await;
+    }
+}
 
-    /// Closing with unread input makes the kernel reset the connection, which can destroy the
-    /// answer before the client reads it (a 413 sent while the body is still coming). So stop
-    /// writing, then read and discard for a bounded time and amount.
-    fn linger(&mut self) {
-        let _ = self.stream.shutdown(std::net::Shutdown::Write);
-        let until = Instant::now() + Duration::from_secs(2);
-        let mut left = 4 * self.limits.max_body.max(64 * 1024);
+/// Closing a socket with unread input makes the kernel reset the connection, which can destroy
+/// the answer before the client reads it (a 413 sent while the body is still coming). So stop
+/// writing, then read and discard for a bounded time and amount.
+async fn linger(mut stream: TcpStream, mut budget: usize) {
+    if poll_fn(|cx| Pin::new(&mut stream).poll_shutdown(cx)).await.is_err() {
+        return;
+    }
+    let drain = async {
         let mut sink = [0; 16 * 1024];
-        while left > 0 && Instant::now() < until && !self.stop.load(Ordering::SeqCst) {
-            match self.stream.read(&mut sink) {
+        while budget > 0 && stream.readable().await.is_ok() {
+            match stream.try_read(&mut sink) {
                 Ok(0) => return,
-                Ok(n) => left = left.saturating_sub(n),
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {}
+                Ok(n) => budget = budget.saturating_sub(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(_) => return,
             }
         }
-    }
-
-    fn write(&mut self, response: &Response, keep_alive: bool, head_only: bool) -> io::Result<()> {
-        let mut out = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{}\r\n",
-            response.status,
-            reason(response.status),
-            response.body.len(),
-            if keep_alive { "" } else { "Connection: close\r\n" },
-        )
-        .into_bytes();
-        if !head_only {
-            out.extend_from_slice(&response.body);
-        }
-        self.stream.write_all(&out)?;
-        self.stream.flush()
-    }
+    };
+    let _ = tokio::time::timeout(LINGER, drain).await;
 }
 
-/// How the body of a request is delimited.
-#[derive(Clone, Copy)]
-enum Framing {
-    Length(usize),
-    Chunked,
+/// Collects each request's body within the limits and hands the request to the handler. The
+/// handler is synchronous and quick (an HMAC and a counter), so it runs inline.
+struct Service {
+    handler: Arc<dyn Handler>,
+    limits: Limits,
 }
 
-fn framing(headers: &[(String, Vec<u8>)]) -> Result<Framing, Halt> {
-    let bad = |m: &str| Halt::Answer(400, m.to_owned());
-    let lengths: Vec<&[u8]> = all(headers, "content-length").collect();
-    let codings: Vec<&[u8]> = all(headers, "transfer-encoding").collect();
-    match (lengths.as_slice(), codings.as_slice()) {
-        ([], []) => Ok(Framing::Length(0)),
-        ([], [coding]) if coding.trim_ascii().eq_ignore_ascii_case(b"chunked") => Ok(Framing::Chunked),
-        ([], _) => Err(Halt::Answer(501, "only the chunked transfer coding is supported".into())),
-        ([_, ..], [_, ..]) => Err(bad("both Content-Length and Transfer-Encoding")),
-        ([first, rest @ ..], []) => {
-            let digits = first.trim_ascii();
-            if rest.iter().any(|other| other.trim_ascii() != digits)
-                || digits.is_empty()
-                || !digits.iter().all(u8::is_ascii_digit)
-            {
-                return Err(bad("invalid Content-Length"));
-            }
-            // Too many digits for usize is simply too large.
-            Ok(Framing::Length(std::str::from_utf8(digits).ok().and_then(|d| d.parse().ok()).unwrap_or(usize::MAX)))
-        }
+type Reply = hyper::Response<Full<Bytes>>;
+
+impl hyper::service::Service<hyper::Request<Incoming>> for Service {
+    type Response = Reply;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Reply, Infallible>> + Send>>;
+
+    fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
+        let (handler, limits) = (self.handler.clone(), self.limits);
+        Box::pin(async move { Ok(respond(&*handler, limits, request).await) })
     }
 }
 
-fn too_large(max: usize) -> Halt {
-    Halt::Answer(413, format!("request body larger than {max} bytes"))
-}
-
-fn all<'h>(headers: &'h [(String, Vec<u8>)], name: &'h str) -> impl Iterator<Item = &'h [u8]> {
-    headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
-}
-
-pub fn header<'h>(headers: &'h [(String, Vec<u8>)], name: &str) -> Option<&'h [u8]> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_slice())
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        413 => "Content Too Large",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        _ => "Unknown",
+async fn respond(handler: &dyn Handler, limits: Limits, request: hyper::Request<Incoming>) -> Reply {
+    let refuse = |status, message: String| reply(handler.protocol_error(status, &message), true);
+    let too_large = || refuse(413, format!("request body larger than {} bytes", limits.max_body));
+    let (head, body) = request.into_parts();
+    // Refused on its Content-Length before a byte of it is read (or invited by 100 Continue).
+    if body.size_hint().lower() > limits.max_body as u64 {
+        return too_large();
     }
+    let body = match tokio::time::timeout(limits.body, Limited::new(body, limits.max_body).collect()).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => return too_large(),
+        Ok(Err(e)) => return refuse(400, format!("malformed request body: {e}")),
+        Err(_) => return refuse(408, "request body timed out".into()),
+    };
+    let request = Request {
+        method: head.method.as_str().to_owned(),
+        target: head.uri.path_and_query().map_or_else(|| head.uri.to_string(), |pq| pq.as_str().to_owned()),
+        headers: head.headers.iter().map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec())).collect(),
+        body: body.to_vec(),
+    };
+    reply(handler.handle(&request), false)
+}
+
+/// `close`: the connection ends after this answer (the request may not have been read whole).
+fn reply(response: Response, close: bool) -> Reply {
+    let mut out = hyper::Response::new(Full::new(Bytes::from(response.body)));
+    *out.status_mut() = hyper::StatusCode::from_u16(response.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    out.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if close {
+        out.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    out
 }
