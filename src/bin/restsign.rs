@@ -482,15 +482,50 @@ fn report_verdict(verdict: &Verdict) -> ExitCode {
 
 fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     let scheme = scheme(&args.scheme);
-    let secrets = args.secrets.read()?;
+    let secrets = zeroize::Zeroizing::new(args.secrets.read()?);
     if secrets.len() != args.keys.len() {
         return Err(usage(format!("{} keys but {} secrets: give one secret per key", args.keys.len(), secrets.len())));
     }
+    // MtGox served API 1 and API 2 side by side, and so does the local exchange: paths under
+    // /api/2/ are checked as mtgox-v2, all others as mtgox-v1, whichever of the two was named.
+    let routes = match scheme.name {
+        "mtgox-v1" | "mtgox-v2" => vec![
+            (Some("/api/2/"), verifier_for(self::scheme("mtgox-v2"), &args, &secrets)?),
+            (None, verifier_for(self::scheme("mtgox-v1"), &args, &secrets)?),
+        ],
+        _ => vec![(None, verifier_for(scheme, &args, &secrets)?)],
+    };
+    drop(secrets);
+
+    // Loopback only: this is a test exchange, never a public one.
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
+        .map_err(|e| Failure::Runtime(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
+    let addr = listener.local_addr().map_err(|e| Failure::Runtime(e.to_string()))?;
+
+    let limits = http::Limits {
+        max_head: 16 * 1024,
+        max_body: args.max_body,
+        header: Duration::from_secs(10),
+        body: Duration::from_secs(10),
+    };
+    let exchange = Arc::new(Exchange { routes, style: Style::of(scheme) });
+    // Signals are caught from here on, so a client that sees the line below can stop us cleanly.
+    let server = http::Server::new(listener, usize::from(args.threads), limits, exchange)
+        .map_err(|e| Failure::Runtime(format!("cannot start the server: {e}")))?;
+    println!("listening on {addr}");
+    std::io::stdout().flush().map_err(|e| Failure::Runtime(format!("stdout: {e}")))?;
+    server.run().map_err(|e| Failure::Runtime(format!("serving on {addr}: {e}")))?;
+    eprintln!("restsign serve: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A verifier for `scheme` knowing every key of `args`, with the replay state `args` asks for.
+fn verifier_for(scheme: &'static Scheme, args: &ServeArgs, secrets: &[Vec<u8>]) -> Result<Verifier, Failure> {
     let mut verifier = Verifier::with_scheme(scheme);
     if let Some(dir) = &args.state_dir {
         verifier = verifier.shared_state(dir).map_err(|e| Failure::Runtime(format!("replay state in {}: {e}", dir.display())))?;
     }
-    for (key, secret) in args.keys.iter().zip(&secrets) {
+    for (key, secret) in args.keys.iter().zip(secrets) {
         let added = match &args.state_file {
             Some(_) if args.keys.len() > 1 => {
                 return Err(usage(format!("--state-file holds one key's state; use --state-dir for {} keys", args.keys.len())));
@@ -511,28 +546,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         };
         added?;
     }
-    drop(secrets);
-
-    // Loopback only: this is a test exchange, never a public one.
-    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
-        .map_err(|e| Failure::Runtime(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
-    let addr = listener.local_addr().map_err(|e| Failure::Runtime(e.to_string()))?;
-
-    let limits = http::Limits {
-        max_head: 16 * 1024,
-        max_body: args.max_body,
-        header: Duration::from_secs(10),
-        body: Duration::from_secs(10),
-    };
-    let exchange = Arc::new(Exchange { verifier, style: Style::of(scheme) });
-    // Signals are caught from here on, so a client that sees the line below can stop us cleanly.
-    let server = http::Server::new(listener, usize::from(args.threads), limits, exchange)
-        .map_err(|e| Failure::Runtime(format!("cannot start the server: {e}")))?;
-    println!("listening on {addr}");
-    std::io::stdout().flush().map_err(|e| Failure::Runtime(format!("stdout: {e}")))?;
-    server.run().map_err(|e| Failure::Runtime(format!("serving on {addr}: {e}")))?;
-    eprintln!("restsign serve: stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(verifier)
 }
 
 /// The key as the verifier files it (UUIDs in lower case), for naming its state file.
@@ -641,14 +655,21 @@ impl Style {
 }
 
 struct Exchange {
-    verifier: Verifier,
+    /// Verifiers by path prefix, the first match wins (`None` matches every path).
+    routes: Vec<(Option<&'static str>, Verifier)>,
     style: Style,
 }
 
 impl http::Handler for Exchange {
     fn handle(&self, request: &http::Request) -> http::Response {
-        let scheme = self.verifier.scheme();
         let (path, query) = request.target.split_once('?').unwrap_or((&request.target, ""));
+        let verifier = self
+            .routes
+            .iter()
+            .find(|(prefix, _)| prefix.is_none_or(|p| path.starts_with(p)))
+            .map(|(_, v)| v)
+            .expect("the last route matches every path");
+        let scheme = verifier.scheme();
         // mtgox-stream: the signed call is the body, whatever the path.
         let payload = if scheme.framing == Framing::Tag && scheme.uses_query(&request.method) {
             query.as_bytes()
@@ -657,7 +678,7 @@ impl http::Handler for Exchange {
         };
         let headers = request.headers.iter().map(|(n, v)| (n.as_bytes(), v.as_slice()));
         let verdict = match Received::new(&request.method, path.as_bytes(), payload).with_headers(scheme, headers) {
-            Ok(received) => self.verifier.check(&received),
+            Ok(received) => verifier.check(&received),
             Err(malformed) => Ok(Verdict::Malformed(malformed)),
         };
         let show = |bytes: &[u8]| bytes.escape_ascii().to_string();
