@@ -149,12 +149,8 @@ impl Signer {
         let signed_path = request.path.strip_prefix(scheme.signed_path_prefix.as_bytes()).unwrap_or(&request.path);
         let msg = Message { method: &request.method, path: signed_path, payload: &payload, nonce: nonce.unwrap_or(0) };
         let signature = self.sign(&msg)?;
-        let header_block = match self.headers_len(&msg) {
-            Ok(len) => {
-                let mut block = vec![0; len];
-                self.headers_into(&msg, &mut block)?;
-                block
-            }
+        let header_block = match self.header_block(&msg, &signature) {
+            Ok(block) => block,
             Err(Error::NoHeaders) => Vec::new(),
             Err(e) => return Err(e),
         };

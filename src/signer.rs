@@ -230,17 +230,39 @@ impl Signer {
     /// written. Schemes that carry the signature in the call itself (`mtgox-stream`) have no
     /// headers: [`Error::NoHeaders`].
     pub fn headers_into(&self, msg: &Message<'_>, out: &mut [u8]) -> Result<usize, Error> {
+        self.write_headers(msg, out, |buf| self.sign_into(msg, buf))
+    }
+
+    /// The header block of a request whose signature text is already made (no second HMAC).
+    pub(crate) fn header_block(&self, msg: &Message<'_>, signature: &str) -> Result<Vec<u8>, Error> {
+        let mut block = vec![0; self.headers_len(msg)?];
+        self.write_headers(msg, &mut block, |buf| {
+            put(&mut &mut buf[..], signature.as_bytes());
+            Ok(signature.len())
+        })?;
+        Ok(block)
+    }
+
+    /// The header lines into `out`, the signature's value written by `signature`.
+    fn write_headers(
+        &self,
+        msg: &Message<'_>,
+        out: &mut [u8],
+        signature: impl FnOnce(&mut [u8]) -> Result<usize, Error>,
+    ) -> Result<usize, Error> {
         let needed = self.headers_len(msg)?;
         let out = out.get_mut(..needed).ok_or(Error::BufferTooSmall { needed })?;
         let mut digits = [0; 20];
         let mut rest = &mut out[..];
+        let mut signature = Some(signature);
         for (name, value) in self.header_lines(msg, &mut digits)? {
             put(&mut rest, name.as_bytes());
             put(&mut rest, b": ");
             match value {
                 HeaderValue::Text(text) => put(&mut rest, text),
                 HeaderValue::Signature => {
-                    let n = self.sign_into(msg, rest)?;
+                    let write = signature.take().expect("one signature header");
+                    let n = write(rest)?;
                     rest = &mut std::mem::take(&mut rest)[n..];
                 }
             }
