@@ -43,7 +43,8 @@ fn draws(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
     for (name, source) in sources() {
         group.bench_function(format!("{name}/1-thread"), |b| b.iter(|| black_box(source.next().unwrap())));
-        group.bench_function(format!("{name}/2-threads"), |b| b.iter_custom(|iters| two_threads(source.clone(), iters)));
+        group
+            .bench_function(format!("{name}/2-threads"), |b| b.iter_custom(|iters| two_threads(source.clone(), iters)));
     }
     group.finish();
 }
@@ -54,7 +55,9 @@ fn whole_request(c: &mut Criterion) {
     let signer = Signer::new("poloniex", b"bench-key", &[0x5a; 64]).unwrap();
     let mut req = Request::new("POST", "/tradingApi");
     req.param("command", "returnCompleteBalances").param("account", "all");
-    group.bench_function("poloniex/build+nonce+sign+headers", |b| b.iter(|| black_box(signer.sign_request(&req).unwrap())));
+    group.bench_function("poloniex/build+nonce+sign+headers", |b| {
+        b.iter(|| black_box(signer.sign_request(&req).unwrap()))
+    });
     group.finish();
 }
 

@@ -137,8 +137,15 @@ mod tests {
     #[test]
     fn base64_across_piece_boundaries_matches_rfc4648() {
         // RFC 4648 section 10 test vectors, split at every point.
-        let cases = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy")];
+        let cases = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
         for (plain, want) in cases {
             for cut in 0..=plain.len() {
                 let (a, b) = plain.as_bytes().split_at(cut);

@@ -14,7 +14,9 @@ pub enum Error {
     InvalidKey,
     InvalidMethod,
     /// The output does not fit; `needed` is the length of the text (without any NUL).
-    BufferTooSmall { needed: usize },
+    BufferTooSmall {
+        needed: usize,
+    },
     NoHeaders,
     /// An input so long that the output length would overflow.
     TooLong,
@@ -29,7 +31,9 @@ pub enum Error {
     /// The nonce state file is damaged.
     NonceStateCorrupt,
     /// The nonce state file could not be created, opened or mapped (`errno` from the OS).
-    NonceStateIo { errno: i32 },
+    NonceStateIo {
+        errno: i32,
+    },
     /// A caller-supplied nonce callback reported failure.
     NonceCallbackFailed,
     /// A request was given both parameters and a body.
@@ -60,9 +64,7 @@ impl Error {
             Error::NonceExhausted => c"nonce exhausted: the next value would exceed 2^63-1",
             Error::NonceNotIncreasing => c"the nonce source returned a value not greater than its previous one",
             Error::NonceStateTruncated => c"the nonce state file is truncated",
-            Error::NonceStateForeign => {
-                c"the file is not a restsign nonce state for this key and unit (foreign file)"
-            }
+            Error::NonceStateForeign => c"the file is not a restsign nonce state for this key and unit (foreign file)",
             Error::NonceStateCorrupt => c"the nonce state file is corrupt (checksum or value out of range)",
             Error::NonceStateIo { .. } => c"the nonce state file could not be created, opened or mapped",
             Error::NonceCallbackFailed => c"the nonce callback reported failure",

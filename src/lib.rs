@@ -24,9 +24,9 @@ mod signer;
 pub mod verify;
 
 pub use error::Error;
-pub use scheme::{SCHEMES, Scheme};
 pub use nonce::{ClockNonce, Counter, FnNonce, NonceSource};
 pub use request::{Request, SignedRequest};
+pub use scheme::{SCHEMES, Scheme};
 pub use signer::{Message, Signer, UUID_LEN};
 pub use verify::{Received, Verdict, Verifier};
 

@@ -265,11 +265,7 @@ pub static SCHEMES: &[Scheme] = &[
         message: &[Part::Payload],
         framing: Framing::Tag,
         encoding: TextEncoding::HexLower,
-        headers: HeaderNames {
-            key: Some("X-API-KEY"),
-            nonce: None,
-            signature: Some("X-SIGNATURE"),
-        },
+        headers: HeaderNames { key: Some("X-API-KEY"), nonce: None, signature: Some("X-SIGNATURE") },
         nonce_place: NoncePlace::Field("tonce"),
         nonce_unit: NonceUnit::Millis,
         query_methods: &["GET", "HEAD", "DELETE"],

@@ -2,10 +2,10 @@
 
 use crate::encode::{self, decimal};
 use crate::error::Error;
+use crate::nonce::{self, NonceSource};
 use crate::scheme::{Framing, Hash, KeyFormat, Part, Scheme, SecretFormat};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha512};
-use crate::nonce::{self, NonceSource};
 use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
@@ -164,11 +164,9 @@ impl Signer {
         let tag = self.tag(msg);
         let written = match self.scheme.framing {
             Framing::Tag => encode::encode_pieces(self.scheme.encoding, &[tag.as_bytes()], out),
-            Framing::KeyTagPayload => encode::encode_pieces(
-                self.scheme.encoding,
-                &[&self.key_id, tag.as_bytes(), msg.payload],
-                out,
-            ),
+            Framing::KeyTagPayload => {
+                encode::encode_pieces(self.scheme.encoding, &[&self.key_id, tag.as_bytes(), msg.payload], out)
+            }
         };
         debug_assert_eq!(written, len);
         Ok(len)

@@ -100,9 +100,7 @@ impl Malformed {
             Malformed::NotJsonObject => c"the body is not a JSON object, so its nonce member cannot be read",
             Malformed::CallNotBase64 => c"the signed call is not valid base64",
             Malformed::CallTooShort => c"the signed call is shorter than a key and a tag",
-            Malformed::NonceRequired => {
-                c"a nonce is required: this key has sent nonces before (CoinPayments rule)"
-            }
+            Malformed::NonceRequired => c"a nonce is required: this key has sent nonces before (CoinPayments rule)",
         }
     }
 }
@@ -227,7 +225,10 @@ pub struct Verifier {
 
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier").field("scheme", &self.scheme.name).field("state", &self.state).finish_non_exhaustive()
+        f.debug_struct("Verifier")
+            .field("scheme", &self.scheme.name)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
     }
 }
 
@@ -261,7 +262,10 @@ impl Verifier {
 
     /// Asks `lookup(key)` for the secret of a key not in the table (a database, a vault…). It is
     /// called for every request with such a key; return `None` for an unknown key.
-    pub fn with_lookup(mut self, lookup: impl Fn(&[u8]) -> Option<Zeroizing<Vec<u8>>> + Send + Sync + 'static) -> Verifier {
+    pub fn with_lookup(
+        mut self,
+        lookup: impl Fn(&[u8]) -> Option<Zeroizing<Vec<u8>>> + Send + Sync + 'static,
+    ) -> Verifier {
         self.lookup = Some(Box::new(lookup));
         self
     }
@@ -386,7 +390,9 @@ impl Verifier {
         if json {
             match json_member(payload, field)? {
                 None => Ok(None),
-                Some(serde_json::Value::Number(n)) => n.as_u64().filter(|&n| n <= MAX_NONCE).map(Some).ok_or(Malformed::BadNonce),
+                Some(serde_json::Value::Number(n)) => {
+                    n.as_u64().filter(|&n| n <= MAX_NONCE).map(Some).ok_or(Malformed::BadNonce)
+                }
                 Some(serde_json::Value::String(s)) => parse_nonce(s.as_bytes()).map(Some),
                 Some(_) => Err(Malformed::BadNonce),
             }
@@ -599,7 +605,13 @@ mod tests {
         let scheme = Scheme::by_name("poloniex").unwrap();
         let r = Received::new("POST", b"/", b"").with_header_block(scheme, b"key: k \r\nSIGN:s\nOther: x\r\n").unwrap();
         assert_eq!((r.key, r.signature), (Some(&b"k"[..]), Some(&b"s"[..])));
-        assert_eq!(Received::new("POST", b"/", b"").with_header_block(scheme, b"Key k\r\n").err(), Some(Malformed::HeaderLine));
-        assert_eq!(Received::new("POST", b"/", b"").with_header_block(scheme, b"Key: a\r\nkey: b\r\n").err(), Some(Malformed::Duplicate));
+        assert_eq!(
+            Received::new("POST", b"/", b"").with_header_block(scheme, b"Key k\r\n").err(),
+            Some(Malformed::HeaderLine)
+        );
+        assert_eq!(
+            Received::new("POST", b"/", b"").with_header_block(scheme, b"Key: a\r\nkey: b\r\n").err(),
+            Some(Malformed::Duplicate)
+        );
     }
 }

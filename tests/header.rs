@@ -11,8 +11,5 @@ fn committed_header_matches_generated() {
         std::fs::write(&committed_path, &generated).unwrap();
     }
     let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "include/restsign.h is stale: run scripts/update-header and commit the result"
-    );
+    assert!(committed == generated, "include/restsign.h is stale: run scripts/update-header and commit the result");
 }

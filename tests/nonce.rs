@@ -3,9 +3,9 @@
 //! Child processes are this same test binary re-run with `RESTSIGN_NONCE_CHILD` set: it then
 //! draws from the state file named there and prints each value on its own line.
 
+use restsign::Error;
 use restsign::nonce::{ClockNonce, Counter, NonceSource};
 use restsign::scheme::NonceUnit;
-use restsign::Error;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;

@@ -57,8 +57,7 @@ fn signed_requests_agree_with_python() {
                 signer.sign_request_with_nonce(&req, rng.below(i64::MAX as u64) + 1)
             }
             .unwrap();
-            let headers: Vec<String> =
-                signed.header_lines().map(|l| String::from_utf8(l.to_vec()).unwrap()).collect();
+            let headers: Vec<String> = signed.header_lines().map(|l| String::from_utf8(l.to_vec()).unwrap()).collect();
             let record = serde_json::json!({
                 "scheme": scheme.name, "key": hex(key.as_bytes()), "secret": hex(&secret),
                 "method": method, "path": path, "query": hex(&signed.query), "body": hex(&signed.body),

@@ -115,14 +115,18 @@ impl Client {
 
     fn response(&mut self) -> (u16, Value) {
         let (status, _, body) = self.raw_response();
-        (status, serde_json::from_slice(&body).unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(&body))))
+        (
+            status,
+            serde_json::from_slice(&body).unwrap_or_else(|_| panic!("not JSON: {:?}", String::from_utf8_lossy(&body))),
+        )
     }
 
     /// Status, headers (names in lower case) and body of the next response.
     fn raw_response(&mut self) -> (u16, Vec<(String, String)>, Vec<u8>) {
         let mut status_line = String::new();
         self.reader.read_line(&mut status_line).unwrap();
-        let status: u16 = status_line.split(' ').nth(1).unwrap_or_else(|| panic!("status line {status_line:?}")).parse().unwrap();
+        let status: u16 =
+            status_line.split(' ').nth(1).unwrap_or_else(|| panic!("status line {status_line:?}")).parse().unwrap();
         let mut headers = Vec::new();
         loop {
             let mut line = String::new();
@@ -297,13 +301,18 @@ fn malformed_http_and_oversized_bodies_are_answered_and_serving_goes_on() {
     let want = format!("Nonce must be greater than {n}. You provided {n}.", n = signed.nonce.unwrap());
     assert_eq!((status, body["error"].as_str()), (401, Some(want.as_str())));
     let log = server.log();
-    assert!(log.contains("invalid signature for key key-0001; expected message \"command=withdraw&nonce=99999999999999\""), "{log}");
+    assert!(
+        log.contains("invalid signature for key key-0001; expected message \"command=withdraw&nonce=99999999999999\""),
+        "{log}"
+    );
 
     // Content-Length and Transfer-Encoding together (request smuggling), in either order: the
     // body is framed by the chunked coding alone (the signature covers the chunked body, not the
     // 3 bytes Content-Length claims), and the connection closes after the answer, so a request
     // pipelined behind it is never served.
-    for lengths in ["Content-Length: 3\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n"] {
+    for lengths in
+        ["Content-Length: 3\r\nTransfer-Encoding: chunked\r\n", "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n"]
+    {
         let signed = signer.sign_request(&request).unwrap();
         let mut raw = format!("POST /tradingApi HTTP/1.1\r\n{lengths}").into_bytes();
         raw.extend_from_slice(&signed.header_block);
@@ -322,7 +331,8 @@ fn malformed_http_and_oversized_bodies_are_answered_and_serving_goes_on() {
 
 /// Parses a `curl` command's JSON answer.
 fn run_sh(command: &[u8]) -> Value {
-    let out = Command::new("sh").arg("-c").arg(std::ffi::OsStr::new(std::str::from_utf8(command).unwrap())).output().unwrap();
+    let out =
+        Command::new("sh").arg("-c").arg(std::ffi::OsStr::new(std::str::from_utf8(command).unwrap())).output().unwrap();
     assert!(out.status.success(), "curl failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)))
 }
@@ -345,7 +355,19 @@ fn sign_format_curl_is_accepted_by_serve_for_every_scheme() {
         let (key, secret) = credential(scheme);
         let server = Server::start(scheme, &[(key, secret)], &dir);
         let mut sign = Command::new(BIN);
-        sign.args(["sign", "--scheme", scheme, "--key", key, "--secret-env", "RS_SECRET", "--method", method, "--path", path]);
+        sign.args([
+            "sign",
+            "--scheme",
+            scheme,
+            "--key",
+            key,
+            "--secret-env",
+            "RS_SECRET",
+            "--method",
+            method,
+            "--path",
+            path,
+        ]);
         sign.args(["--format", "curl", "--base-url", &format!("http://127.0.0.1:{}", server.port)]);
         // A nonce state file belongs to one key and unit.
         sign.arg("--nonce-file").arg(dir.join(format!("nonces-{scheme}"))).env("RS_SECRET", secret);
@@ -413,7 +435,17 @@ fn verify_command_exit_codes_and_report() {
     };
     let verify = |body: &str| {
         Command::new(BIN)
-            .args(["verify", "--scheme", "mtgox-v2", "--key", key, "--secret", secret, "--path", "/api/2/BTCUSD/money/info"])
+            .args([
+                "verify",
+                "--scheme",
+                "mtgox-v2",
+                "--key",
+                key,
+                "--secret",
+                secret,
+                "--path",
+                "/api/2/BTCUSD/money/info",
+            ])
             .args(["--header", &header("Rest-Key"), "--header", &header("Rest-Sign"), "--body", body])
             .output()
             .unwrap()
@@ -427,14 +459,23 @@ fn verify_command_exit_codes_and_report() {
     assert!(report.contains("expected message:   \"BTCUSD/money/info\\x00a=2&nonce=42\""), "{report}");
     assert!(report.contains("expected signature: "), "{report}");
 
-    let usage = Command::new(BIN).args(["verify", "--scheme", "mtgox-v2", "--key", key, "--path", "/x"]).output().unwrap();
+    let usage =
+        Command::new(BIN).args(["verify", "--scheme", "mtgox-v2", "--key", key, "--path", "/x"]).output().unwrap();
     assert_eq!(usage.status.code(), Some(2), "no secret is a usage error");
-    let bad_secret = Command::new(BIN).args(["sign", "--scheme", "mtgox-v1", "--key", "k", "--secret", "not base64!", "--path", "/x"]).output().unwrap();
+    let bad_secret = Command::new(BIN)
+        .args(["sign", "--scheme", "mtgox-v1", "--key", "k", "--secret", "not base64!", "--path", "/x"])
+        .output()
+        .unwrap();
     assert_eq!(bad_secret.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad_secret.stderr).contains("base64"));
-    let missing = Command::new(BIN).args(["sign", "--scheme", "poloniex", "--key", "k", "--secret-file", "/nonexistent/secret", "--path", "/x"]).output().unwrap();
+    let missing = Command::new(BIN)
+        .args(["sign", "--scheme", "poloniex", "--key", "k", "--secret-file", "/nonexistent/secret", "--path", "/x"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(3));
-    for sub in [&["--help"][..], &["sign", "--help"], &["verify", "--help"], &["serve", "--help"], &["schemes", "--help"]] {
+    for sub in
+        [&["--help"][..], &["sign", "--help"], &["verify", "--help"], &["serve", "--help"], &["schemes", "--help"]]
+    {
         let out = Command::new(BIN).args(sub).output().unwrap();
         assert_eq!(out.status.code(), Some(0), "{sub:?}");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage:"), "{sub:?}");

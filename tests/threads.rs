@@ -17,7 +17,10 @@ fn one_signer_many_threads_published_answers() {
     );
     // (payload, published signature) from seeds/viabtc-api-authentication.md.
     let vectors: [(&[u8], &str); 2] = [
-        (b"coin=BTC&amount=1.0&tonce=1513746038205", "4a1c9e4c73629b62fd999cbbcd2bc8b87a07f1791ae61ba576427f820dd3bc59"),
+        (
+            b"coin=BTC&amount=1.0&tonce=1513746038205",
+            "4a1c9e4c73629b62fd999cbbcd2bc8b87a07f1791ae61ba576427f820dd3bc59",
+        ),
         (
             b"{\"coin\": \"BTC\", \"amount\": \"1.0\", tonce: 1513746038205}",
             "2dd2cc09cb5b11c7f24d457b1c01e46f2f2b17f06a62bf29eda35b5fb45ce354",

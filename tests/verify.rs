@@ -230,14 +230,17 @@ fn a_flipped_bit_anywhere_is_refused() {
 #[test]
 fn hex_tags_are_accepted_in_either_case() {
     for case in python_cases(2, 3) {
-        let Some(name) = ["Apiauth-Signature", "Sign", "HMAC", "X-SIGNATURE"].into_iter().find(|n| case.headers.iter().any(|(h, _)| h == n))
+        let Some(name) = ["Apiauth-Signature", "Sign", "HMAC", "X-SIGNATURE"]
+            .into_iter()
+            .find(|n| case.headers.iter().any(|(h, _)| h == n))
         else {
             continue;
         };
         let v = verifier(&case.scheme);
         let mut other_case = case.clone();
         let tag = other_case.header_mut(name);
-        let flipped = if tag.iter().any(u8::is_ascii_uppercase) { tag.to_ascii_lowercase() } else { tag.to_ascii_uppercase() };
+        let flipped =
+            if tag.iter().any(u8::is_ascii_uppercase) { tag.to_ascii_lowercase() } else { tag.to_ascii_uppercase() };
         assert_ne!(*tag, flipped);
         *tag = flipped;
         assert!(check(&v, &other_case).is_valid(), "{other_case:?}");
@@ -267,7 +270,11 @@ fn bad_signature_reports_the_exact_expected_message_and_signature() {
     let v = verifier("mtgox-v2");
     let (key, secret) = credential("mtgox-v2");
     let payload = b"nonce=5&a=1";
-    let r = Received { key: Some(key.as_bytes()), signature: Some(b"AAAA"), ..Received::new("POST", b"/api/2/BTCUSD/money/info", payload) };
+    let r = Received {
+        key: Some(key.as_bytes()),
+        signature: Some(b"AAAA"),
+        ..Received::new("POST", b"/api/2/BTCUSD/money/info", payload)
+    };
     let Verdict::BadSignature { expected_message, expected_signature, .. } = v.check(&r).unwrap() else { panic!() };
     assert_eq!(expected_message, b"BTCUSD/money/info\0nonce=5&a=1");
     // Checked against Python, not against our own signer.
@@ -283,7 +290,11 @@ fn bad_signature_reports_the_exact_expected_message_and_signature() {
 fn malformed_requests_say_what_is_wrong() {
     let v = verifier("poloniex");
     let sig = [b'0'; 128];
-    let base = Received { key: Some(&b"key-0001"[..]), signature: Some(&sig[..]), ..Received::new("POST", b"/tradingApi", b"command=x") };
+    let base = Received {
+        key: Some(&b"key-0001"[..]),
+        signature: Some(&sig[..]),
+        ..Received::new("POST", b"/tradingApi", b"command=x")
+    };
     let m = |r: Received<'_>| v.check(&r).unwrap();
     assert_eq!(m(Received { key: None, ..base }), Verdict::Malformed(Malformed::MissingKey));
     assert_eq!(m(Received { signature: None, ..base }), Verdict::Malformed(Malformed::MissingSignature));
@@ -305,7 +316,11 @@ fn malformed_requests_say_what_is_wrong() {
     ] {
         let sig = signer.sign(&restsign::Message { method: "POST", path: b"", payload, nonce: 0 }).unwrap();
         let r = Received { signature: Some(sig.as_bytes()), ..Received::new("POST", b"/tradingApi", payload) };
-        assert_eq!(v.check(&Received { key: Some(key.as_bytes()), ..r }).unwrap(), Verdict::Malformed(want), "{payload:?}");
+        assert_eq!(
+            v.check(&Received { key: Some(key.as_bytes()), ..r }).unwrap(),
+            Verdict::Malformed(want),
+            "{payload:?}"
+        );
     }
 
     let stream = verifier("mtgox-stream");
@@ -316,7 +331,8 @@ fn malformed_requests_say_what_is_wrong() {
 
 #[test]
 fn published_vectors() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/seed-vectors.json")).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/seed-vectors.json")).unwrap();
     let vectors: Value = serde_json::from_str(&text).unwrap();
     let mut seen = 0;
     for vector in vectors["vectors"].as_array().unwrap() {
@@ -335,7 +351,10 @@ fn published_vectors() {
             // The published CoinPayments request has no nonce, which CoinPayments allows while
             // the key has never sent one.
             ("coinpayments", _) => assert_eq!(verdict, Verdict::Valid { key: key.to_vec(), nonce: None }),
-            ("viabtc", "GET") => assert_eq!(verdict, Verdict::Valid { key: key.to_vec(), nonce: Some(vector["nonce"].as_u64().unwrap()) }),
+            ("viabtc", "GET") => assert_eq!(
+                verdict,
+                Verdict::Valid { key: key.to_vec(), nonce: Some(vector["nonce"].as_u64().unwrap()) }
+            ),
             // The published POST body is not JSON (`tonce` unquoted): its signature matches (a
             // bad one would be BadSignature, checked first), but its nonce cannot be read.
             ("viabtc", "POST") => {
@@ -363,9 +382,14 @@ fn coinpayments_nonce_is_optional_until_a_key_first_uses_one() {
         "import hmac,hashlib\nprint(hmac.new({secret:?}.encode(), {payload:?}.encode(), hashlib.sha512).hexdigest())"
     );
     let tag = python(&script, "");
-    let bare = Received { signature: Some(tag.trim().as_bytes()), ..Received::new("POST", b"/api.php", payload.as_bytes()) };
+    let bare =
+        Received { signature: Some(tag.trim().as_bytes()), ..Received::new("POST", b"/api.php", payload.as_bytes()) };
     assert_eq!(v.check(&bare).unwrap(), Verdict::Valid { key: key.as_bytes().to_vec(), nonce: None });
-    assert_eq!(v.check(&bare).unwrap(), Verdict::Valid { key: key.as_bytes().to_vec(), nonce: None }, "no nonce: no replay check");
+    assert_eq!(
+        v.check(&bare).unwrap(),
+        Verdict::Valid { key: key.as_bytes().to_vec(), nonce: None },
+        "no nonce: no replay check"
+    );
     assert!(check(&v, &with_nonce[0]).is_valid());
     assert_eq!(v.check(&bare).unwrap(), Verdict::Malformed(Malformed::NonceRequired));
 }
@@ -382,7 +406,9 @@ fn uuid_keys_match_in_either_case() {
 #[test]
 fn keys_from_a_lookup_function() {
     let (key, secret) = credential("viabtc");
-    let v = Verifier::new("viabtc").unwrap().with_lookup(move |k| (k == key.as_bytes()).then(|| zeroize::Zeroizing::new(secret.as_bytes().to_vec())));
+    let v = Verifier::new("viabtc")
+        .unwrap()
+        .with_lookup(move |k| (k == key.as_bytes()).then(|| zeroize::Zeroizing::new(secret.as_bytes().to_vec())));
     let cases: Vec<Case> = python_cases(2, 7).into_iter().filter(|c| c.scheme == "viabtc").collect();
     for case in &cases {
         assert!(check(&v, case).is_valid());
@@ -430,7 +456,10 @@ fn child_checks_when_asked() {
             method: "POST".into(),
             path: "/tradingApi".into(),
             payload: c["payload"].as_str().unwrap().as_bytes().to_vec(),
-            headers: vec![("Key".into(), key.as_bytes().to_vec()), ("Sign".into(), c["sign"].as_str().unwrap().as_bytes().to_vec())],
+            headers: vec![
+                ("Key".into(), key.as_bytes().to_vec()),
+                ("Sign".into(), c["sign"].as_str().unwrap().as_bytes().to_vec()),
+            ],
             nonce: 0,
         };
         let verdict = match check(&v, &case) {
@@ -459,7 +488,11 @@ fn replay_state_is_shared_between_processes() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let verdicts: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().filter_map(|l| l.strip_prefix("verdict ").map(str::to_owned)).collect();
+    let verdicts: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.strip_prefix("verdict ").map(str::to_owned))
+        .collect();
     assert_eq!(verdicts, ["stale", "valid"]);
     // Back in A: B's request is now a replay here too, and the next is fresh.
     assert!(matches!(check(&a, &cases[1]), Verdict::StaleNonce { .. }));
@@ -491,14 +524,21 @@ fn c_abi_checks_a_header_block_and_reports_the_verdict() {
     let (key, secret) = credential("apiauth");
     unsafe {
         let mut v = std::ptr::null_mut();
-        assert_eq!(restsign_verifier_new(c"apiauth".as_ptr(), key.as_ptr().cast(), key.len(), c"x".as_ptr(), 1, &mut v), RESTSIGN_OK);
+        assert_eq!(
+            restsign_verifier_new(c"apiauth".as_ptr(), key.as_ptr().cast(), key.len(), c"x".as_ptr(), 1, &mut v),
+            RESTSIGN_OK
+        );
         // Replacing the secret of the key with the right one.
-        assert_eq!(restsign_verifier_add_key(v, key.as_ptr().cast(), key.len(), secret.as_ptr().cast(), secret.len()), RESTSIGN_OK);
+        assert_eq!(
+            restsign_verifier_add_key(v, key.as_ptr().cast(), key.len(), secret.as_ptr().cast(), secret.len()),
+            RESTSIGN_OK
+        );
         let mut verdict = std::ptr::null_mut();
         assert_eq!(restsign_verdict_new(&mut verdict), RESTSIGN_OK);
         assert_eq!(restsign_verdict_status(verdict), RESTSIGN_ERR_NOT_CHECKED);
         let run = |case: &Case, verdict: *mut restsign_verdict| {
-            let block: Vec<u8> = case.headers.iter().flat_map(|(n, v)| [n.as_bytes(), b": ", v, b"\r\n"].concat()).collect();
+            let block: Vec<u8> =
+                case.headers.iter().flat_map(|(n, v)| [n.as_bytes(), b": ", v, b"\r\n"].concat()).collect();
             restsign_verifier_check(
                 v,
                 c"GET".as_ptr(),
@@ -541,17 +581,56 @@ fn c_abi_checks_a_header_block_and_reports_the_verdict() {
         assert_eq!(c_text(|o, c, l| restsign_verdict_key(verdict, o, c, l)).0, RESTSIGN_ERR_NO_KEY);
 
         // Argument errors have their own codes and leave no verdict behind.
-        let bad = restsign_verifier_check(v, std::ptr::null(), std::ptr::null(), 0, std::ptr::null(), 0, std::ptr::null(), 0, verdict);
+        let bad = restsign_verifier_check(
+            v,
+            std::ptr::null(),
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            verdict,
+        );
         assert_eq!(bad, RESTSIGN_ERR_NULL_ARGUMENT);
         assert_eq!(restsign_verdict_status(verdict), RESTSIGN_ERR_NULL_ARGUMENT);
-        let null_handle = restsign_verifier_check(std::ptr::null(), c"GET".as_ptr(), std::ptr::null(), 0, std::ptr::null(), 0, std::ptr::null(), 0, verdict);
+        let null_handle = restsign_verifier_check(
+            std::ptr::null(),
+            c"GET".as_ptr(),
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            verdict,
+        );
         assert_eq!(null_handle, RESTSIGN_ERR_NULL_HANDLE);
-        assert_eq!(restsign_verifier_check(v, c"GET".as_ptr(), std::ptr::null(), 5, std::ptr::null(), 0, std::ptr::null(), 0, verdict), RESTSIGN_ERR_NULL_WITH_LENGTH);
+        assert_eq!(
+            restsign_verifier_check(
+                v,
+                c"GET".as_ptr(),
+                std::ptr::null(),
+                5,
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                0,
+                verdict
+            ),
+            RESTSIGN_ERR_NULL_WITH_LENGTH
+        );
 
         let mut unknown = std::ptr::null_mut();
-        assert_eq!(restsign_verifier_new(c"nope".as_ptr(), key.as_ptr().cast(), key.len(), c"x".as_ptr(), 1, &mut unknown), RESTSIGN_ERR_UNKNOWN_SCHEME);
+        assert_eq!(
+            restsign_verifier_new(c"nope".as_ptr(), key.as_ptr().cast(), key.len(), c"x".as_ptr(), 1, &mut unknown),
+            RESTSIGN_ERR_UNKNOWN_SCHEME
+        );
         assert!(unknown.is_null());
-        assert_eq!(restsign_verifier_add_key(v, key.as_ptr().cast(), key.len(), std::ptr::null(), 0), RESTSIGN_ERR_EMPTY_SECRET);
+        assert_eq!(
+            restsign_verifier_add_key(v, key.as_ptr().cast(), key.len(), std::ptr::null(), 0),
+            RESTSIGN_ERR_EMPTY_SECRET
+        );
 
         for code in 40..=46 {
             let text = CStr::from_ptr(restsign_strerror(code)).to_str().unwrap();
@@ -573,20 +652,46 @@ fn c_abi_shared_state_directory() {
     let block: Vec<u8> = case.headers.iter().flat_map(|(n, v)| [n.as_bytes(), b": ", v, b"\n"].concat()).collect();
     unsafe {
         let new = |out: &mut *mut restsign_verifier| {
-            restsign_verifier_new_shared(c"poloniex".as_ptr(), key.as_ptr().cast(), key.len(), secret.as_ptr().cast(), secret.len(), c_dir.as_ptr(), out)
+            restsign_verifier_new_shared(
+                c"poloniex".as_ptr(),
+                key.as_ptr().cast(),
+                key.len(),
+                secret.as_ptr().cast(),
+                secret.len(),
+                c_dir.as_ptr(),
+                out,
+            )
         };
         let (mut a, mut b) = (std::ptr::null_mut(), std::ptr::null_mut());
         assert_eq!(new(&mut a), RESTSIGN_OK);
         assert_eq!(new(&mut b), RESTSIGN_OK);
         let run = |v| {
-            restsign_verifier_check(v, c"POST".as_ptr(), c"/tradingApi".as_ptr(), 11, block.as_ptr().cast(), block.len(), case.payload.as_ptr().cast(), case.payload.len(), std::ptr::null_mut())
+            restsign_verifier_check(
+                v,
+                c"POST".as_ptr(),
+                c"/tradingApi".as_ptr(),
+                11,
+                block.as_ptr().cast(),
+                block.len(),
+                case.payload.as_ptr().cast(),
+                case.payload.len(),
+                std::ptr::null_mut(),
+            )
         };
         assert_eq!(run(a), RESTSIGN_OK);
         assert_eq!(run(b), RESTSIGN_ERR_STALE_NONCE, "two verifiers on one state directory agree");
         restsign_verifier_free(a);
         restsign_verifier_free(b);
         let mut bad = std::ptr::null_mut();
-        let r = restsign_verifier_new_shared(c"poloniex".as_ptr(), key.as_ptr().cast(), key.len(), secret.as_ptr().cast(), secret.len(), c"/proc/restsign-no/state".as_ptr(), &mut bad);
+        let r = restsign_verifier_new_shared(
+            c"poloniex".as_ptr(),
+            key.as_ptr().cast(),
+            key.len(),
+            secret.as_ptr().cast(),
+            secret.len(),
+            c"/proc/restsign-no/state".as_ptr(),
+            &mut bad,
+        );
         assert_eq!(r, RESTSIGN_ERR_NONCE_STATE_IO);
     }
     std::fs::remove_dir_all(dir).unwrap();

@@ -21,7 +21,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "restsign", version, about = "Sign and verify requests to crypto-exchange and payment APIs (HMAC + nonce)")]
+#[command(
+    name = "restsign",
+    version,
+    about = "Sign and verify requests to crypto-exchange and payment APIs (HMAC + nonce)"
+)]
 #[command(after_help = "Exit status: 0 ok, 1 request rejected (verify), 2 usage error, 3 runtime error.")]
 struct Cli {
     #[command(subcommand)]
@@ -78,8 +82,8 @@ fn secret_from_env(var: &str) -> Result<Vec<u8>, Failure> {
 }
 
 fn secret_from_file(path: &PathBuf) -> Result<Vec<u8>, Failure> {
-    let mut bytes =
-        std::fs::read(path).map_err(|e| Failure::Runtime(format!("cannot read secret file {}: {e}", path.display())))?;
+    let mut bytes = std::fs::read(path)
+        .map_err(|e| Failure::Runtime(format!("cannot read secret file {}: {e}", path.display())))?;
     if bytes.ends_with(b"\n") {
         bytes.pop();
         if bytes.ends_with(b"\r") {
@@ -277,7 +281,8 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
     let mut signer = Signer::new(&args.scheme, key, &secret).map_err(usage)?;
     let mut request = Request::new(&args.method, args.path.as_bytes());
     for param in &args.params {
-        let (name, value) = param.split_once('=').ok_or_else(|| usage(format!("--param {param:?} is not NAME=VALUE")))?;
+        let (name, value) =
+            param.split_once('=').ok_or_else(|| usage(format!("--param {param:?} is not NAME=VALUE")))?;
         request.param(name, value);
     }
     if let Some(body) = &args.body {
@@ -303,7 +308,8 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
         Format::Text => text_form(signer.scheme(), &signed),
         Format::Curl => curl_form(signer.scheme(), &signed, &args.base_url)?,
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(&json_form(signer.scheme(), &signed, &args.base_url)).expect("JSON");
+            let mut text =
+                serde_json::to_string_pretty(&json_form(signer.scheme(), &signed, &args.base_url)).expect("JSON");
             text.push('\n');
             text.into_bytes()
         }
@@ -418,7 +424,8 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
     let payload: &[u8] = match (&args.body, &args.body_file, &args.query) {
         (Some(body), _, _) => body.as_bytes(),
         (_, Some(file), _) => {
-            body_file = std::fs::read(file).map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", file.display())))?;
+            body_file =
+                std::fs::read(file).map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", file.display())))?;
             &body_file
         }
         (_, _, Some(query)) => query.as_bytes(),
@@ -427,7 +434,8 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
     };
     let mut lines = Vec::new();
     for header in &args.headers {
-        let (name, value) = header.split_once(':').ok_or_else(|| usage(format!("--header {header:?} is not 'Name: value'")))?;
+        let (name, value) =
+            header.split_once(':').ok_or_else(|| usage(format!("--header {header:?} is not 'Name: value'")))?;
         lines.push((name.as_bytes(), value.as_bytes()));
     }
     let mut received = match Received::new(&args.method, path.as_bytes(), payload).with_headers(scheme, lines) {
@@ -523,12 +531,17 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
 fn verifier_for(scheme: &'static Scheme, args: &ServeArgs, secrets: &[Vec<u8>]) -> Result<Verifier, Failure> {
     let mut verifier = Verifier::with_scheme(scheme);
     if let Some(dir) = &args.state_dir {
-        verifier = verifier.shared_state(dir).map_err(|e| Failure::Runtime(format!("replay state in {}: {e}", dir.display())))?;
+        verifier = verifier
+            .shared_state(dir)
+            .map_err(|e| Failure::Runtime(format!("replay state in {}: {e}", dir.display())))?;
     }
     for (key, secret) in args.keys.iter().zip(secrets) {
         let added = match &args.state_file {
             Some(_) if args.keys.len() > 1 => {
-                return Err(usage(format!("--state-file holds one key's state; use --state-dir for {} keys", args.keys.len())));
+                return Err(usage(format!(
+                    "--state-file holds one key's state; use --state-dir for {} keys",
+                    args.keys.len()
+                )));
             }
             Some(path) => Counter::open_file(path, &verifier_key(scheme, key), scheme.nonce_unit)
                 .map_err(|e| Failure::Runtime(format!("state file {}: {e}", path.display())))
@@ -575,7 +588,10 @@ enum Style {
 /// Why a request was refused, in terms every dialect can express.
 enum Refusal {
     BadSignature,
-    StaleNonce { nonce: u64, last: u64 },
+    StaleNonce {
+        nonce: u64,
+        last: u64,
+    },
     UnknownKey,
     Malformed(String),
     /// A protocol error (bad HTTP, too large, timeout) with its HTTP status.
@@ -697,7 +713,11 @@ impl http::Handler for Exchange {
                 Refusal::BadSignature
             }
             Ok(Verdict::StaleNonce { key, nonce, last }) => {
-                eprintln!("restsign serve: {} {path}: stale nonce {nonce} for key {} (last {last})", request.method, show(&key));
+                eprintln!(
+                    "restsign serve: {} {path}: stale nonce {nonce} for key {} (last {last})",
+                    request.method,
+                    show(&key)
+                );
                 Refusal::StaleNonce { nonce, last }
             }
             Ok(Verdict::UnknownKey { key }) => {

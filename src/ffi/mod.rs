@@ -170,9 +170,9 @@ pub extern "C" fn restsign_version() -> *const c_char {
 /// Runs `body`, turning a panic into `RESTSIGN_ERR_INTERNAL` and `Err(status)` into that status.
 macro_rules! ffi_boundary {
     ($body:block) => {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-            || -> Result<(), $crate::ffi::restsign_status> { $body },
-        )) {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> Result<(), $crate::ffi::restsign_status> {
+            $body
+        })) {
             Ok(Ok(())) => $crate::ffi::RESTSIGN_OK,
             Ok(Err(status)) => status,
             Err(_) => $crate::ffi::RESTSIGN_ERR_INTERNAL,

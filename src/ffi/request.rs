@@ -230,7 +230,11 @@ unsafe fn view(
 /// `req` NULL or live; `data` and `len` NULL or writable.
 #[must_use]
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn restsign_request_body(req: *const restsign_request, data: *mut *const c_char, len: *mut usize) -> restsign_status {
+pub unsafe extern "C" fn restsign_request_body(
+    req: *const restsign_request,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> restsign_status {
     unsafe { view(req, data, len, |v| &v.body) }
 }
 
@@ -243,7 +247,11 @@ pub unsafe extern "C" fn restsign_request_body(req: *const restsign_request, dat
 /// `req` NULL or live; `data` and `len` NULL or writable.
 #[must_use]
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn restsign_request_query(req: *const restsign_request, data: *mut *const c_char, len: *mut usize) -> restsign_status {
+pub unsafe extern "C" fn restsign_request_query(
+    req: *const restsign_request,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> restsign_status {
     unsafe { view(req, data, len, |v| &v.query) }
 }
 
@@ -256,7 +264,11 @@ pub unsafe extern "C" fn restsign_request_query(req: *const restsign_request, da
 /// `req` NULL or live; `data` and `len` NULL or writable.
 #[must_use]
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn restsign_request_target(req: *const restsign_request, data: *mut *const c_char, len: *mut usize) -> restsign_status {
+pub unsafe extern "C" fn restsign_request_target(
+    req: *const restsign_request,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> restsign_status {
     unsafe { view(req, data, len, |v| &v.target) }
 }
 
@@ -269,7 +281,11 @@ pub unsafe extern "C" fn restsign_request_target(req: *const restsign_request, d
 /// `req` NULL or live; `data` and `len` NULL or writable.
 #[must_use]
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn restsign_request_signature(req: *const restsign_request, data: *mut *const c_char, len: *mut usize) -> restsign_status {
+pub unsafe extern "C" fn restsign_request_signature(
+    req: *const restsign_request,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> restsign_status {
     unsafe { view(req, data, len, |v| &v.signature) }
 }
 
@@ -282,7 +298,11 @@ pub unsafe extern "C" fn restsign_request_signature(req: *const restsign_request
 /// `req` NULL or live; `data` and `len` NULL or writable.
 #[must_use]
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn restsign_request_header_block(req: *const restsign_request, data: *mut *const c_char, len: *mut usize) -> restsign_status {
+pub unsafe extern "C" fn restsign_request_header_block(
+    req: *const restsign_request,
+    data: *mut *const c_char,
+    len: *mut usize,
+) -> restsign_status {
     unsafe { view(req, data, len, |v| &v.header_block) }
 }
 
@@ -292,7 +312,10 @@ pub unsafe extern "C" fn restsign_request_header_block(req: *const restsign_requ
 /// `req` NULL or live; `count` NULL or writable.
 #[must_use]
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn restsign_request_header_count(req: *const restsign_request, count: *mut usize) -> restsign_status {
+pub unsafe extern "C" fn restsign_request_header_count(
+    req: *const restsign_request,
+    count: *mut usize,
+) -> restsign_status {
     ffi_boundary!({
         let views = unsafe { views(req) }?;
         *unsafe { count.as_mut() }.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)? = views.header_lines.len();

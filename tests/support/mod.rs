@@ -29,7 +29,8 @@ impl Rng {
     pub fn unicode(&mut self, chars: usize) -> String {
         (0..chars)
             .map(|_| {
-                let ranges: [(u32, u32); 5] = [(0x20, 0x7f), (0x0, 0x20), (0xa0, 0x250), (0x4e00, 0x9fff), (0x1f300, 0x1faff)];
+                let ranges: [(u32, u32); 5] =
+                    [(0x20, 0x7f), (0x0, 0x20), (0xa0, 0x250), (0x4e00, 0x9fff), (0x1f300, 0x1faff)];
                 let (lo, hi) = ranges[self.below(ranges.len() as u64) as usize];
                 char::from_u32(lo + self.below(u64::from(hi - lo)) as u32).unwrap_or('?')
             })

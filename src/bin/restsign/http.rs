@@ -73,8 +73,14 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(listener: std::net::TcpListener, workers: usize, limits: Limits, handler: Arc<dyn Handler>) -> io::Result<Server> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_io().enable_time().build()?;
+    pub fn new(
+        listener: std::net::TcpListener,
+        workers: usize,
+        limits: Limits,
+        handler: Arc<dyn Handler>,
+    ) -> io::Result<Server> {
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_io().enable_time().build()?;
         let stop_signals = {
             let _context = runtime.enter();
             [signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?]
@@ -203,7 +209,11 @@ async fn respond(handler: &dyn Handler, limits: Limits, request: hyper::Request<
     let request = Request {
         method: head.method.as_str().to_owned(),
         target: head.uri.path_and_query().map_or_else(|| head.uri.to_string(), |pq| pq.as_str().to_owned()),
-        headers: head.headers.iter().map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec())).collect(),
+        headers: head
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
+            .collect(),
         body: body.to_vec(),
     };
     reply(handler.handle(&request), false)
@@ -212,7 +222,8 @@ async fn respond(handler: &dyn Handler, limits: Limits, request: hyper::Request<
 /// `close`: the connection ends after this answer (the request may not have been read whole).
 fn reply(response: Response, close: bool) -> Reply {
     let mut out = hyper::Response::new(Full::new(Bytes::from(response.body)));
-    *out.status_mut() = hyper::StatusCode::from_u16(response.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() =
+        hyper::StatusCode::from_u16(response.status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     out.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if close {
         out.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
