@@ -369,17 +369,6 @@ fn io_error(e: &std::io::Error) -> Error {
     Error::NonceStateIo { errno: e.raw_os_error().unwrap_or(0) }
 }
 
-/// A unit by its short name: `s`, `ms`, `us` (MtGox microtime) or `10us`.
-pub fn unit_by_name(name: &str) -> Option<NonceUnit> {
-    match name {
-        "s" => Some(NonceUnit::Seconds),
-        "ms" => Some(NonceUnit::Millis),
-        "us" => Some(NonceUnit::Micros),
-        "10us" => Some(NonceUnit::TenMicros),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

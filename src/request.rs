@@ -56,10 +56,6 @@ impl Request {
         self.body = Body::JsonObject(object.into());
         self
     }
-
-    pub fn method(&self) -> &str {
-        &self.method
-    }
 }
 
 /// A signed request: send these bytes as they are.
@@ -119,12 +115,20 @@ impl Signer {
             NoncePlace::Field(name) => Some(name),
             NoncePlace::Header(_) => None,
         };
+        // The caller's JSON object, parsed once: validated here, its members consulted below.
+        let members = match &request.body {
+            Body::JsonObject(json) => Some(
+                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(json)
+                    .map_err(|_| Error::JsonNotObject)?,
+            ),
+            _ => None,
+        };
         // A nonce is drawn unless the caller already put the scheme's nonce field in the payload.
         let caller_placed = match (&request.body, field) {
             (_, None) => false,
             (Body::Raw(_), Some(_)) => true,
             (Body::FromParams, Some(name)) => request.params.iter().any(|(n, _)| n == name.as_bytes()),
-            (Body::JsonObject(json), Some(name)) => json_object(json)?.contains_key(name),
+            (Body::JsonObject(_), Some(name)) => members.as_ref().is_some_and(|m| m.contains_key(name)),
         };
         let nonce = match (fixed, caller_placed) {
             (_, true) => None,
@@ -138,7 +142,7 @@ impl Signer {
 
         let payload = match &request.body {
             Body::Raw(bytes) => bytes.clone(),
-            Body::JsonObject(json) => with_json_member(json, nonce_field)?,
+            Body::JsonObject(json) => with_json_member(json, members.is_some_and(|m| m.is_empty()), nonce_field),
             Body::FromParams if in_query || scheme.body == BodyFormat::Form => {
                 let fields = request.params.iter().map(|(n, v)| (&n[..], &v[..]));
                 form_encode(fields.chain(nonce_field.map(|(n, v)| (n.as_bytes(), v))))
@@ -167,53 +171,44 @@ impl Signer {
     }
 }
 
-fn json_object(json: &[u8]) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
-    serde_json::from_slice(json).map_err(|_| Error::JsonNotObject)
-}
-
-/// The JSON object text with `"name":value` added before its closing brace. The caller's bytes
-/// are kept as they are (no re-serialisation), so its formatting and member order survive.
-fn with_json_member(json: &[u8], member: Option<(&str, &[u8])>) -> Result<Vec<u8>, Error> {
-    let object = json_object(json)?;
-    let Some((name, value)) = member else { return Ok(json.to_vec()) };
-    // It parsed as an object, so after trailing whitespace the text ends in its closing brace.
+/// The JSON object text (already validated; `empty` if it has no members) with `"name":value`
+/// added before its closing brace. The caller's bytes are kept as they are (no re-serialisation),
+/// so its formatting and member order survive.
+fn with_json_member(json: &[u8], empty: bool, member: Option<(&str, &[u8])>) -> Vec<u8> {
+    let Some((name, value)) = member else { return json.to_vec() };
+    // A valid object ends, after trailing whitespace, in its closing brace.
     let text = json.trim_ascii_end();
     let mut out = text[..text.len() - 1].to_vec();
-    if !object.is_empty() {
+    push_member(&mut out, empty, name, value);
+    out.push(b'}');
+    out
+}
+
+/// `{"name":"value",…,"nonce":123}`: parameters as JSON strings in order, the nonce as a number.
+fn json_from_params(params: &[(Vec<u8>, Vec<u8>)], nonce: Option<(&str, &[u8])>) -> Result<Vec<u8>, Error> {
+    fn utf8(bytes: &[u8]) -> Result<&str, Error> {
+        std::str::from_utf8(bytes).map_err(|_| Error::JsonNotUtf8)
+    }
+    let mut out = b"{".to_vec();
+    for (i, (name, value)) in params.iter().enumerate() {
+        let value = serde_json::to_string(utf8(value)?).expect("strings serialise");
+        push_member(&mut out, i == 0, utf8(name)?, value.as_bytes());
+    }
+    if let Some((name, value)) = nonce {
+        push_member(&mut out, params.is_empty(), name, value);
+    }
+    out.push(b'}');
+    Ok(out)
+}
+
+/// Appends `"name":value` to an object being written, after a comma unless it is the `first`.
+fn push_member(out: &mut Vec<u8>, first: bool, name: &str, value: &[u8]) {
+    if !first {
         out.push(b',');
     }
     out.extend_from_slice(serde_json::to_string(name).expect("strings serialise").as_bytes());
     out.push(b':');
     out.extend_from_slice(value);
-    out.push(b'}');
-    Ok(out)
-}
-
-/// `{"name":"value",…,"nonce":123}`: parameters as JSON strings in order, the nonce as a number.
-fn json_from_params(params: &[(Vec<u8>, Vec<u8>)], nonce: Option<(&str, &[u8])>) -> Result<Vec<u8>, Error> {
-    let text = |bytes: &[u8]| -> Result<String, Error> {
-        let s = std::str::from_utf8(bytes).map_err(|_| Error::JsonNotUtf8)?;
-        Ok(serde_json::to_string(s).expect("strings serialise"))
-    };
-    let mut out = b"{".to_vec();
-    for (i, (name, value)) in params.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(text(name)?.as_bytes());
-        out.push(b':');
-        out.extend_from_slice(text(value)?.as_bytes());
-    }
-    if let Some((name, value)) = nonce {
-        if !params.is_empty() {
-            out.push(b',');
-        }
-        out.extend_from_slice(text(name.as_bytes())?.as_bytes());
-        out.push(b':');
-        out.extend_from_slice(value);
-    }
-    out.push(b'}');
-    Ok(out)
 }
 
 #[cfg(test)]
