@@ -5,7 +5,10 @@
 # Digest::SHA gets already base64-decoded, once; MIME::Base64 pads as MtGox wants). restsign is
 # timed three ways: $signer->sign (a method call), $signer->sign_fn (a closure for one method and
 # path), and, to show where the time goes, the bare attached FFI function both end in
-# (restsign_signer_sign_into into a preallocated buffer) without their argument checks.
+# (restsign_signer_sign_into into a preallocated buffer) without their argument checks, and the
+# same call with a NULL signer, which the library refuses at once: what the call alone costs. The
+# bare call less that one is the library's own work; Digest::SHA over the bare call is the best
+# ratio any binding making this call could reach.
 #
 #   perl bench/perl/bench.pl [ROUNDS]    (default 31; needs target/release/librestsign.so or RESTSIGN_LIB)
 #
@@ -53,24 +56,31 @@ sub competitors {
             }
             $x;
         },
+        'FFI call, no work' => sub {
+            my ($x, $len);
+            $x = bare_sign_into(undef, 'POST', '', 0, $body, 68, 0, $out_ptr, 256, \$len) for 1 .. $_[0];
+            $x;
+        },
     );
 }
 
-my @names = ('Digest::SHA', 'sign', 'sign_fn', 'bare FFI call');
+my @names = ('Digest::SHA', 'sign', 'sign_fn', 'bare FFI call', 'FFI call, no work');
 printf "perl %vd, FFI::Platypus %s, Digest::SHA %s, librestsign %s; %d-byte body, %d-byte secret; %d rounds, medians in ns per call\n\n",
     $^V, $FFI::Platypus::VERSION, $Digest::SHA::VERSION, Restsign::version(), length $body, length $secret, $rounds;
-print "| HMAC | Digest::SHA | sign | sign_fn | bare FFI call | Digest::SHA / sign | Digest::SHA / sign_fn | Digest::SHA / bare FFI call |\n";
-print "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+print "| HMAC | Digest::SHA | sign | sign_fn | bare FFI call | FFI call, no work | Digest::SHA / sign | Digest::SHA / sign_fn | Digest::SHA / bare FFI call |\n";
+print "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
 for my $row (['HMAC-SHA512, hex', 'poloniex', \&hmac_sha512_hex, 0], ['HMAC-SHA256, hex', 'viabtc', \&hmac_sha256_hex, 0],
     ['HMAC-SHA512, base64', 'mtgox-v1', \&hmac_sha512, 1])
 {
     my ($label, @how) = @$row;
     my %call = competitors(@how);
     my $expected = $call{'Digest::SHA'}->(1);
-    for (@names) {
+    for (grep { $_ ne 'FFI call, no work' } @names) {
         my $got = $call{$_}->(2);
         die "$label: $_ gives $got, Digest::SHA $expected\n" unless $got eq $expected;
     }
+    my $refused = $call{'FFI call, no work'}->(1);
+    die "$label: a NULL signer gives status $refused\n" unless $refused == Restsign::Constants::ERR_NULL_HANDLE();
     # A batch of about 10 ms of Digest::SHA.
     my $start = time;
     $call{'Digest::SHA'}->(2000);
@@ -85,6 +95,6 @@ for my $row (['HMAC-SHA512, hex', 'poloniex', \&hmac_sha512_hex, 0], ['HMAC-SHA2
     }
     my %median = map { my @t = sort { $a <=> $b } @{ $times{$_} }; ($_ => $t[@t / 2]) } @names;
     my $ref = $median{'Digest::SHA'};
-    printf "| %s | %.0f | %.0f | %.0f | %.0f | **%.2fx** | **%.2fx** | %.2fx |\n", $label, @median{@names},
+    printf "| %s | %.0f | %.0f | %.0f | %.0f | %.0f | **%.2fx** | **%.2fx** | %.2fx |\n", $label, @median{@names},
         $ref / $median{sign}, $ref / $median{sign_fn}, $ref / $median{'bare FFI call'};
 }
