@@ -87,7 +87,8 @@ typedef struct restsign_signer restsign_signer;
 typedef struct restsign_verdict restsign_verdict;
 
 /**
- * Checks requests for one scheme against a table of keys, with replay protection. Opaque.
+ * Checks requests for one scheme against a table of keys (and, when made with
+ * `restsign_verifier_new_lookup`, a caller's lookup), with replay protection. Opaque.
  *
  * Thread safety: any number of threads may call `restsign_verifier_check` and
  * `restsign_verifier_add_key` on one verifier at once (each with its own verdict).
@@ -106,6 +107,21 @@ typedef int32_t restsign_status;
  * other value on failure.
  */
 typedef restsign_status (*restsign_nonce_fn)(void *user_data, uint64_t *nonce);
+
+/**
+ * A caller's key lookup for a verifier: the secret of `key` (`key_len` bytes, not
+ * NUL-terminated), written to `secret` (room for `secret_cap` bytes) with its length in
+ * `*secret_len`, and `RESTSIGN_OK`. Return `RESTSIGN_ERR_UNKNOWN_KEY` for a key it does not
+ * know. When the secret does not fit, set `*secret_len` to its length and return
+ * `RESTSIGN_ERR_BUFFER_TOO_SMALL`: restsign asks once more with that much room (secrets up to
+ * 64 KiB). Any other return value is a failure to answer (a database that is down, …).
+ */
+typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
+                                                  const char *key,
+                                                  size_t key_len,
+                                                  char *secret,
+                                                  size_t secret_cap,
+                                                  size_t *secret_len);
 
 /**
  * Success.
@@ -252,6 +268,11 @@ typedef restsign_status (*restsign_nonce_fn)(void *user_data, uint64_t *nonce);
  * A nonce given by the caller is 0 or above 2^63 - 1.
  */
 #define RESTSIGN_ERR_NONCE_OUT_OF_RANGE 28
+
+/**
+ * A verifier's key lookup callback reported a failure: the request could not be checked.
+ */
+#define RESTSIGN_ERR_KEY_LOOKUP_FAILED 29
 
 /**
  * The signature does not match the request (the verdict holds what was expected).
@@ -755,6 +776,41 @@ restsign_status restsign_verifier_new_shared(const char *scheme,
                                              size_t secret_len,
                                              const char *state_dir,
                                              restsign_verifier **out);
+
+/**
+ * Creates a verifier for `scheme` that asks `lookup` for the secret of each key it does not hold
+ * (see `restsign_key_lookup_fn`); keys added with `restsign_verifier_add_key` are found first.
+ * Replay state is kept in memory, as for `restsign_verifier_new`.
+ *
+ * `lookup` is called during `restsign_verifier_check`, on the checking thread, for every
+ * request whose key is not in the table: from several threads at once when several check, so it
+ * must be thread-safe. No restsign lock is held while it runs. restsign wipes the secret after
+ * use. A failed lookup makes the check return `RESTSIGN_ERR_KEY_LOOKUP_FAILED` (not a verdict
+ * about the request: the replay state does not move), so a server can answer "try again"
+ * rather than "unknown key". `user_data` must stay valid until the verifier is freed.
+ *
+ * # Safety
+ * `scheme` NULL or NUL-terminated; `lookup` as stated above; `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_new_lookup(const char *scheme,
+                                             restsign_key_lookup_fn lookup,
+                                             void *user_data,
+                                             restsign_verifier **out);
+
+/**
+ * `restsign_verifier_new_lookup` with the replay state shared through `state_dir` (NULL: the
+ * default directory), as for `restsign_verifier_new_shared`.
+ *
+ * # Safety
+ * As for `restsign_verifier_new_lookup`; `state_dir` NULL or NUL-terminated.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_new_lookup_shared(const char *scheme,
+                                                    restsign_key_lookup_fn lookup,
+                                                    void *user_data,
+                                                    const char *state_dir,
+                                                    restsign_verifier **out);
 
 /**
  * Adds a key (or replaces its secret; its replay state is kept). Errors as for

@@ -44,6 +44,9 @@ pub enum Error {
     NonceOutOfRange,
     /// A parameter of a JSON request is not UTF-8.
     JsonNotUtf8,
+    /// A verifier's key lookup reported a failure (its store could not be read), so the request
+    /// could not be checked. Not a verdict: an unknown key is `Verdict::UnknownKey`.
+    KeyLookupFailed,
 }
 
 impl Error {
@@ -72,6 +75,7 @@ impl Error {
             Error::JsonNotObject => c"the JSON body is not a JSON object",
             Error::NonceOutOfRange => c"the nonce must be between 1 and 2^63-1",
             Error::JsonNotUtf8 => c"a parameter of a JSON request is not valid UTF-8",
+            Error::KeyLookupFailed => c"the key lookup reported a failure: the request could not be checked",
         }
     }
 }

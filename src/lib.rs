@@ -28,7 +28,7 @@ pub use nonce::{ClockNonce, Counter, FnNonce, NonceSource};
 pub use request::{Request, SignedRequest};
 pub use scheme::{SCHEMES, Scheme};
 pub use signer::{Message, Signer, UUID_LEN};
-pub use verify::{Received, Verdict, Verifier};
+pub use verify::{KeyLookupFailed, LookupResult, Received, Verdict, Verifier};
 
 /// The longest signature text any header-based scheme writes: SHA-512 in hex.
 pub const MAX_TAG_TEXT_LEN: usize = 128;

@@ -338,14 +338,20 @@ fn open_rw(path: &Path) -> std::io::Result<File> {
     OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(path)
 }
 
-/// Creates the state file whole or not at all: written under a private temporary name, then
-/// hard-linked into place, which fails if another process got there first (then its file is used).
-fn create(path: &Path, header: &[u8; STATE_LEN]) -> Result<File, Error> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+/// Creates `dir` (mode 0700) for state files if it is missing.
+pub(crate) fn create_state_dir(dir: &Path) -> Result<(), Error> {
     if !dir.exists() {
         std::fs::create_dir_all(dir).map_err(|e| io_error(&e))?;
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }
+    Ok(())
+}
+
+/// Creates the state file whole or not at all: written under a private temporary name, then
+/// hard-linked into place, which fails if another process got there first (then its file is used).
+fn create(path: &Path, header: &[u8; STATE_LEN]) -> Result<File, Error> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    create_state_dir(dir)?;
     // Unique per process and call, so concurrent creators never share a temporary file.
     static CALLS: AtomicU64 = AtomicU64::new(0);
     let call = CALLS.fetch_add(1, Ordering::Relaxed);

@@ -211,7 +211,16 @@ pub enum ReplayState {
     Dir(PathBuf),
 }
 
-type Lookup = dyn Fn(&[u8]) -> Option<Zeroizing<Vec<u8>>> + Send + Sync;
+/// What a key lookup answers: the key's secret, `Ok(None)` for a key it does not know, or
+/// `Err(KeyLookupFailed)` when it could not tell (its database is down, …).
+pub type LookupResult = Result<Option<Zeroizing<Vec<u8>>>, KeyLookupFailed>;
+
+/// A key lookup's failure to answer. [`Verifier::check`] then returns [`Error::KeyLookupFailed`]
+/// instead of a verdict, so that a server can tell "try again later" from "unknown key".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyLookupFailed;
+
+type Lookup = dyn Fn(&[u8]) -> LookupResult + Send + Sync;
 
 /// Checks requests for one scheme. Any number of threads may check at once; keys may be added
 /// while others check.
@@ -248,10 +257,13 @@ impl Verifier {
         }
     }
 
-    /// Keeps the replay state in `dir` (created 0700 if missing), shared with other processes.
-    /// Keys added before move to their state files there (opened now, so errors show here).
+    /// Keeps the replay state in `dir` (created 0700 if missing, now, so that an unusable
+    /// directory shows here), shared with other processes. Keys added before move to their state
+    /// files there (opened now, so errors show here too).
     pub fn shared_state(mut self, dir: impl Into<PathBuf>) -> Result<Verifier, Error> {
-        self.state = ReplayState::Dir(dir.into());
+        let dir = dir.into();
+        crate::nonce::create_state_dir(&dir)?;
+        self.state = ReplayState::Dir(dir);
         let counters = self.counters.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
         let keys: Vec<Vec<u8>> = counters.drain().map(|(key, _)| key).collect();
         for key in keys {
@@ -261,11 +273,9 @@ impl Verifier {
     }
 
     /// Asks `lookup(key)` for the secret of a key not in the table (a database, a vault…). It is
-    /// called for every request with such a key; return `None` for an unknown key.
-    pub fn with_lookup(
-        mut self,
-        lookup: impl Fn(&[u8]) -> Option<Zeroizing<Vec<u8>>> + Send + Sync + 'static,
-    ) -> Verifier {
+    /// called for every request with such a key, from the checking thread (so possibly from several
+    /// threads at once); see [`LookupResult`].
+    pub fn with_lookup(mut self, lookup: impl Fn(&[u8]) -> LookupResult + Send + Sync + 'static) -> Verifier {
         self.lookup = Some(Box::new(lookup));
         self
     }
@@ -307,13 +317,14 @@ impl Verifier {
         Some(dir.join(format!("verify-{name}")))
     }
 
-    /// Checks one request. `Err` only when the replay state cannot be read or written (a state
-    /// file error); every verdict about the request itself is an `Ok`.
+    /// Checks one request. `Err` only when the request could not be checked: the replay state
+    /// cannot be read or written (a state file error) or the key lookup failed
+    /// ([`Error::KeyLookupFailed`]); every verdict about the request itself is an `Ok`.
     pub fn check(&self, received: &Received<'_>) -> Result<Verdict, Error> {
         match self.check_inner(received) {
             Ok(verdict) => Ok(verdict),
             Err(Rejection::Malformed(m)) => Ok(Verdict::Malformed(m)),
-            Err(Rejection::State(e)) => Err(e),
+            Err(Rejection::Unchecked(e)) => Err(e),
         }
     }
 
@@ -344,7 +355,8 @@ impl Verifier {
             }
         };
         let key = self.key_id(&key);
-        let Some(signer) = self.signer(&key) else {
+        let Some(signer) = self.signer(&key).map_err(|KeyLookupFailed| Rejection::Unchecked(Error::KeyLookupFailed))?
+        else {
             return Ok(Verdict::UnknownKey { key });
         };
 
@@ -366,20 +378,20 @@ impl Verifier {
             (NoncePlace::Field(field), None) => self.field_nonce(received.method, payload, field)?,
             (NoncePlace::Header(_), None) => unreachable!("a header nonce was parsed above"),
         };
-        let counter = self.counter(&key).map_err(Rejection::State)?;
+        let counter = self.counter(&key).map_err(Rejection::Unchecked)?;
         let Some(nonce) = nonce else {
             if scheme.nonce_optional {
-                return match counter.last().map_err(Rejection::State)? {
+                return match counter.last().map_err(Rejection::Unchecked)? {
                     0 => Ok(Verdict::Valid { key, nonce: None }),
                     _ => Err(Malformed::NonceRequired.into()),
                 };
             }
             return Err(Malformed::MissingNonce.into());
         };
-        if counter.accept(nonce).map_err(Rejection::State)? {
+        if counter.accept(nonce).map_err(Rejection::Unchecked)? {
             Ok(Verdict::Valid { key, nonce: Some(nonce) })
         } else {
-            let last = counter.last().map_err(Rejection::State)?;
+            let last = counter.last().map_err(Rejection::Unchecked)?;
             Ok(Verdict::StaleNonce { key, nonce, last })
         }
     }
@@ -409,13 +421,15 @@ impl Verifier {
         }
     }
 
-    fn signer(&self, key: &[u8]) -> Option<Arc<Signer>> {
+    /// The signer of `key`: from the table, else from the lookup (called without any lock held).
+    fn signer(&self, key: &[u8]) -> Result<Option<Arc<Signer>>, KeyLookupFailed> {
         if let Some(signer) = read(&self.signers).get(key) {
-            return Some(signer.clone());
+            return Ok(Some(signer.clone()));
         }
-        let secret = self.lookup.as_ref()?(key)?;
+        let Some(lookup) = &self.lookup else { return Ok(None) };
+        let Some(secret) = lookup(key)? else { return Ok(None) };
         // A secret the lookup gives but the scheme refuses (empty, not base64) is no key at all.
-        Signer::with_scheme(self.scheme, key, &secret).ok().map(Arc::new)
+        Ok(Signer::with_scheme(self.scheme, key, &secret).ok().map(Arc::new))
     }
 
     /// The replay state of `key`, made on first use.
@@ -439,7 +453,8 @@ impl Verifier {
 /// Why `check_inner` stopped early.
 enum Rejection {
     Malformed(Malformed),
-    State(Error),
+    /// Not a verdict: the state file or the key lookup failed.
+    Unchecked(Error),
 }
 
 impl From<Malformed> for Rejection {

@@ -2,8 +2,8 @@
 //! with `-Wall -Wextra -Wpedantic -Werror`) against the library cargo built for this very run,
 //! and run: `test_api`, `test_errors` and `test_request` (both also under valgrind when it is
 //! installed; `test_request` through the Python re-derivation `tests/request_crosscheck.py`),
-//! `test_nonce`, `header_cxx` (the header as C++11) and the Python cross-check
-//! `tests/crosscheck.py`. CMake builds and runs the same programs (see CMakeLists.txt).
+//! `test_nonce`, `test_verify` (also under valgrind), `header_cxx` (the header as C++11) and the
+//! Python cross-check `tests/crosscheck.py`. CMake builds and runs the same programs (see CMakeLists.txt).
 //!
 //! Linking is static, against `librestsign.a`: cargo builds the staticlib and the cdylib in the
 //! same rustc run as the rlib this test depends on, so it is always fresh and sits next to this
@@ -144,6 +144,15 @@ fn test_request_crosschecked_and_under_valgrind() {
 #[test]
 fn test_nonce() {
     run(Command::new(build_with("test_nonce.c", &["-pthread"])));
+}
+
+/// The verifier with its keys behind a C lookup callback, four threads checking at once; and the
+/// program under valgrind.
+#[test]
+fn test_verify_and_under_valgrind() {
+    let exe = build_with("test_verify.c", &["-pthread"]);
+    run(Command::new(&exe));
+    under_valgrind(&exe);
 }
 
 #[test]

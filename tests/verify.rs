@@ -408,7 +408,7 @@ fn keys_from_a_lookup_function() {
     let (key, secret) = credential("viabtc");
     let v = Verifier::new("viabtc")
         .unwrap()
-        .with_lookup(move |k| (k == key.as_bytes()).then(|| zeroize::Zeroizing::new(secret.as_bytes().to_vec())));
+        .with_lookup(move |k| Ok((k == key.as_bytes()).then(|| zeroize::Zeroizing::new(secret.as_bytes().to_vec()))));
     let cases: Vec<Case> = python_cases(2, 7).into_iter().filter(|c| c.scheme == "viabtc").collect();
     for case in &cases {
         assert!(check(&v, case).is_valid());
@@ -417,6 +417,23 @@ fn keys_from_a_lookup_function() {
     let mut stranger = cases[0].clone();
     *stranger.header_mut("X-API-KEY") = b"stranger".to_vec();
     assert_eq!(check(&v, &stranger), Verdict::UnknownKey { key: b"stranger".to_vec() });
+}
+
+#[test]
+fn a_failed_lookup_is_an_error_not_a_verdict_and_moves_nothing() {
+    let (key, secret) = credential("viabtc");
+    let store_up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let up = store_up.clone();
+    let v = Verifier::new("viabtc").unwrap().with_lookup(move |k| {
+        if !up.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(restsign::KeyLookupFailed);
+        }
+        Ok((k == key.as_bytes()).then(|| zeroize::Zeroizing::new(secret.as_bytes().to_vec())))
+    });
+    let case = python_cases(1, 12).into_iter().find(|c| c.scheme == "viabtc").unwrap();
+    assert_eq!(v.check(&case.received()), Err(restsign::Error::KeyLookupFailed));
+    store_up.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(check(&v, &case).is_valid(), "the failed lookup did not record the nonce");
 }
 
 #[test]

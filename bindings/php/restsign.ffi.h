@@ -14,6 +14,13 @@ typedef int32_t restsign_status;
 
 typedef restsign_status (*restsign_nonce_fn)(void *user_data, uint64_t *nonce);
 
+typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
+                                                  const char *key,
+                                                  size_t key_len,
+                                                  char *secret,
+                                                  size_t secret_cap,
+                                                  size_t *secret_len);
+
 const char *restsign_strerror(restsign_status status);
 
 const char *restsign_version(void);
@@ -168,6 +175,17 @@ restsign_status restsign_verifier_new_shared(const char *scheme,
                                              size_t secret_len,
                                              const char *state_dir,
                                              restsign_verifier **out);
+
+restsign_status restsign_verifier_new_lookup(const char *scheme,
+                                             restsign_key_lookup_fn lookup,
+                                             void *user_data,
+                                             restsign_verifier **out);
+
+restsign_status restsign_verifier_new_lookup_shared(const char *scheme,
+                                                    restsign_key_lookup_fn lookup,
+                                                    void *user_data,
+                                                    const char *state_dir,
+                                                    restsign_verifier **out);
 
 restsign_status restsign_verifier_add_key(const restsign_verifier *v,
                                           const char *key,

@@ -1,14 +1,16 @@
 //! The verifier's and nonce sources' C entry points with arbitrary arguments: any method, path,
 //! header block and payload (NULL with a length included) into restsign_verifier_check, then every
-//! verdict getter with any buffer size; nonce sources with any unit and path bytes. Never a panic
-//! (INTERNAL); OK from check only when the oracle agrees the signature is right.
+//! verdict getter with any buffer size; the same check through a key lookup callback that answers
+//! anything (any status, any claimed length); nonce sources with any unit and path bytes. Never a
+//! panic (INTERNAL); OK from check only when the oracle agrees the signature is right, and through
+//! the lookup only when it gave the secret.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use oracle::{Credential, SCHEME_NAMES, signature};
 use restsign::ffi::*;
-use std::ffi::{CString, c_char};
+use std::ffi::{CString, c_char, c_void};
 use std::ptr;
 
 #[derive(Arbitrary, Debug)]
@@ -22,6 +24,53 @@ struct Input {
     out_cap: u8,
     unit: i32,
     state_name: Vec<u8>,
+    lookup: LookupAnswer,
+}
+
+/// What the key lookup answers, every time it is asked.
+#[derive(Arbitrary, Debug)]
+struct LookupAnswer {
+    /// 0: the secret; 1: unknown key; 2: "too small" with `claimed_len`; else `status`, `claimed_len`.
+    mode: u8,
+    status: i32,
+    claimed_len: u32,
+}
+
+struct Lookup<'a> {
+    answer: &'a LookupAnswer,
+    secret: &'a [u8],
+}
+
+unsafe extern "C" fn lookup(
+    user_data: *mut c_void,
+    _key: *const c_char,
+    _key_len: usize,
+    secret: *mut c_char,
+    secret_cap: usize,
+    secret_len: *mut usize,
+) -> restsign_status {
+    let l = unsafe { &*user_data.cast::<Lookup>() };
+    let claimed = l.answer.claimed_len as usize;
+    match l.answer.mode % 4 {
+        0 if l.secret.len() <= secret_cap => {
+            unsafe { ptr::copy_nonoverlapping(l.secret.as_ptr(), secret.cast::<u8>(), l.secret.len()) };
+            unsafe { *secret_len = l.secret.len() };
+            RESTSIGN_OK
+        }
+        0 => unreachable!("restsign offers room for any API secret"),
+        1 => RESTSIGN_ERR_UNKNOWN_KEY,
+        2 => {
+            unsafe { *secret_len = claimed };
+            RESTSIGN_ERR_BUFFER_TOO_SMALL
+        }
+        _ => {
+            // Writes only what fits, whatever it claims.
+            let n = claimed.min(secret_cap);
+            unsafe { ptr::write_bytes(secret.cast::<u8>(), b'x', n) };
+            unsafe { *secret_len = claimed };
+            l.answer.status
+        }
+    }
 }
 
 const KEY: &[u8] = b"12345678-abcd-1234-abcd-50286e649d5c";
@@ -40,7 +89,14 @@ fuzz_target!(|input: Input| unsafe {
     let secret: &[u8] = if mtgox { b"c2VjcmV0" } else { b"secret" };
     let scheme = CString::new(name).unwrap();
     let mut v = ptr::null_mut();
-    let st = restsign_verifier_new(scheme.as_ptr(), KEY.as_ptr().cast(), KEY.len(), secret.as_ptr().cast(), secret.len(), &mut v);
+    let st = restsign_verifier_new(
+        scheme.as_ptr(),
+        KEY.as_ptr().cast(),
+        KEY.len(),
+        secret.as_ptr().cast(),
+        secret.len(),
+        &mut v,
+    );
     assert_eq!(st, RESTSIGN_OK);
     let mut verdict = ptr::null_mut();
     assert_eq!(restsign_verdict_new(&mut verdict), RESTSIGN_OK);
@@ -49,7 +105,17 @@ fuzz_target!(|input: Input| unsafe {
     let (path, path_len) = arg(&input.path, input.null_len);
     let (headers, headers_len) = arg(&input.headers, input.null_len);
     let (payload, payload_len) = arg(&input.payload, input.null_len);
-    let st = restsign_verifier_check(v, method.as_ptr(), path, path_len, headers, headers_len, payload, payload_len, verdict);
+    let st = restsign_verifier_check(
+        v,
+        method.as_ptr(),
+        path,
+        path_len,
+        headers,
+        headers_len,
+        payload,
+        payload_len,
+        verdict,
+    );
     assert_ne!(st, RESTSIGN_ERR_INTERNAL);
     let any_null = input.path.is_none() || input.headers.is_none() || input.payload.is_none();
     if any_null {
@@ -79,6 +145,39 @@ fuzz_target!(|input: Input| unsafe {
     let _ = restsign_verdict_status(verdict);
     restsign_verdict_free(verdict);
     restsign_verifier_free(v);
+
+    // The same request through a lookup.
+    let answers = Lookup { answer: &input.lookup, secret };
+    let mut w = ptr::null_mut();
+    let user_data = (&raw const answers).cast_mut().cast();
+    assert_eq!(restsign_verifier_new_lookup(scheme.as_ptr(), Some(lookup), user_data, &mut w), RESTSIGN_OK);
+    let through_lookup = restsign_verifier_check(
+        w,
+        method.as_ptr(),
+        path,
+        path_len,
+        headers,
+        headers_len,
+        payload,
+        payload_len,
+        ptr::null_mut(),
+    );
+    assert_ne!(through_lookup, RESTSIGN_ERR_INTERNAL);
+    if through_lookup == RESTSIGN_OK {
+        assert_eq!(st, RESTSIGN_OK, "accepted through the lookup but not with the same key in the table");
+    }
+    if st == RESTSIGN_OK {
+        // The table verifier accepted it: the lookup verifier's answer follows from the lookup's.
+        let expected = match input.lookup.mode % 4 {
+            0 => RESTSIGN_OK,
+            1 => RESTSIGN_ERR_UNKNOWN_KEY,
+            3 if input.lookup.status == RESTSIGN_OK && (input.lookup.claimed_len as usize) <= 256 => through_lookup,
+            3 if input.lookup.status == RESTSIGN_ERR_UNKNOWN_KEY => RESTSIGN_ERR_UNKNOWN_KEY,
+            _ => RESTSIGN_ERR_KEY_LOOKUP_FAILED,
+        };
+        assert_eq!(through_lookup, expected, "{:?}", input.lookup);
+    }
+    restsign_verifier_free(w);
 
     // Nonce sources: any unit; a state file named by arbitrary bytes under a private directory.
     let mut source = ptr::null_mut();

@@ -80,6 +80,8 @@ pub const RESTSIGN_ERR_INDEX_OUT_OF_RANGE: restsign_status = 26;
 pub const RESTSIGN_ERR_NO_NONCE: restsign_status = 27;
 /// A nonce given by the caller is 0 or above 2^63 - 1.
 pub const RESTSIGN_ERR_NONCE_OUT_OF_RANGE: restsign_status = 28;
+/// A verifier's key lookup callback reported a failure: the request could not be checked.
+pub const RESTSIGN_ERR_KEY_LOOKUP_FAILED: restsign_status = 29;
 
 // Verdicts of restsign_verifier_check (40 and up).
 /// The signature does not match the request (the verdict holds what was expected).
@@ -102,7 +104,7 @@ pub const RESTSIGN_MAX_TAG_LEN: usize = 128;
 const _: () = assert!(RESTSIGN_MAX_TAG_LEN == crate::MAX_TAG_TEXT_LEN);
 
 /// Core errors and their status codes: one table, read both ways.
-const CORE_ERRORS: [(Error, restsign_status); 20] = [
+const CORE_ERRORS: [(Error, restsign_status); 21] = [
     (Error::UnknownScheme, RESTSIGN_ERR_UNKNOWN_SCHEME),
     (Error::EmptySecret, RESTSIGN_ERR_EMPTY_SECRET),
     (Error::SecretNotBase64, RESTSIGN_ERR_SECRET_NOT_BASE64),
@@ -123,6 +125,7 @@ const CORE_ERRORS: [(Error, restsign_status); 20] = [
     (Error::JsonNotObject, RESTSIGN_ERR_JSON_NOT_OBJECT),
     (Error::JsonNotUtf8, RESTSIGN_ERR_JSON_NOT_UTF8),
     (Error::NonceOutOfRange, RESTSIGN_ERR_NONCE_OUT_OF_RANGE),
+    (Error::KeyLookupFailed, RESTSIGN_ERR_KEY_LOOKUP_FAILED),
 ];
 
 pub(crate) fn status_of(err: Error) -> restsign_status {

@@ -2,9 +2,12 @@
 
 use super::*;
 use crate::nonce;
-use crate::verify::{Received, Verdict, Verifier};
+use crate::verify::{KeyLookupFailed, LookupResult, Received, Verdict, Verifier};
+use std::ffi::c_void;
+use zeroize::Zeroizing;
 
-/// Checks requests for one scheme against a table of keys, with replay protection. Opaque.
+/// Checks requests for one scheme against a table of keys (and, when made with
+/// `restsign_verifier_new_lookup`, a caller's lookup), with replay protection. Opaque.
 ///
 /// Thread safety: any number of threads may call `restsign_verifier_check` and
 /// `restsign_verifier_add_key` on one verifier at once (each with its own verdict).
@@ -52,16 +55,16 @@ unsafe fn verdict_ref<'a>(verdict: *const restsign_verdict) -> Result<&'a Verdic
     unsafe { verdict.cast::<VerdictHandle>().as_ref() }.ok_or(RESTSIGN_ERR_NULL_HANDLE)
 }
 
+/// Makes a verifier for `scheme`, with shared replay state when `state_dir` is given (NULL inside
+/// means the default directory), lets `keys` give it its keys, and hands it to `*out`.
+///
 /// # Safety
-/// As for `restsign_verifier_new`; `state_dir` NULL or NUL-terminated.
+/// `scheme` and `state_dir` NULL or NUL-terminated; `out` NULL or writable.
 unsafe fn new_verifier(
     scheme: *const c_char,
-    key: *const c_char,
-    key_len: usize,
-    secret: *const c_char,
-    secret_len: usize,
     state_dir: Option<*const c_char>,
     out: *mut *mut restsign_verifier,
+    keys: impl FnOnce(Verifier) -> Result<Verifier, restsign_status>,
 ) -> Result<(), restsign_status> {
     unsafe { clear_out(out) }?;
     let name = unsafe { str_arg(scheme, RESTSIGN_ERR_UNKNOWN_SCHEME) }?;
@@ -70,10 +73,103 @@ unsafe fn new_verifier(
         let dir = unsafe { path_arg(dir) }?.unwrap_or_else(nonce::default_state_dir);
         verifier = verifier.shared_state(dir).map_err(status_of)?;
     }
-    let (key, secret) = unsafe { (bytes_arg(key, key_len)?, bytes_arg(secret, secret_len)?) };
-    verifier.add_key(key, secret).map_err(status_of)?;
+    let verifier = keys(verifier)?;
     unsafe { *out = Box::into_raw(Box::new(verifier)).cast() };
     Ok(())
+}
+
+/// # Safety
+/// `key`/`secret` valid for their lengths (or NULL with length 0).
+unsafe fn with_one_key(
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+) -> impl FnOnce(Verifier) -> Result<Verifier, restsign_status> {
+    move |verifier| {
+        let (key, secret) = unsafe { (bytes_arg(key, key_len)?, bytes_arg(secret, secret_len)?) };
+        verifier.add_key(key, secret).map_err(status_of)?;
+        Ok(verifier)
+    }
+}
+
+/// A caller's key lookup for a verifier: the secret of `key` (`key_len` bytes, not
+/// NUL-terminated), written to `secret` (room for `secret_cap` bytes) with its length in
+/// `*secret_len`, and `RESTSIGN_OK`. Return `RESTSIGN_ERR_UNKNOWN_KEY` for a key it does not
+/// know. When the secret does not fit, set `*secret_len` to its length and return
+/// `RESTSIGN_ERR_BUFFER_TOO_SMALL`: restsign asks once more with that much room (secrets up to
+/// 64 KiB). Any other return value is a failure to answer (a database that is down, …).
+pub type restsign_key_lookup_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        key: *const c_char,
+        key_len: usize,
+        secret: *mut c_char,
+        secret_cap: usize,
+        secret_len: *mut usize,
+    ) -> restsign_status,
+>;
+
+/// The caller's lookup and its data.
+struct KeyLookup {
+    lookup: unsafe extern "C" fn(*mut c_void, *const c_char, usize, *mut c_char, usize, *mut usize) -> restsign_status,
+    user_data: *mut c_void,
+}
+// SAFETY: documented contract of restsign_verifier_new_lookup: `lookup` may be called from any
+// thread, from several at once, with `user_data`, for as long as the verifier lives.
+unsafe impl Send for KeyLookup {}
+unsafe impl Sync for KeyLookup {}
+
+impl KeyLookup {
+    /// Room offered on the first call: any API secret in this field fits.
+    const FIRST_CAP: usize = 256;
+    /// The most a lookup may ask for.
+    const MAX_SECRET: usize = 64 * 1024;
+
+    fn call(&self, key: &[u8]) -> LookupResult {
+        // Wiped when dropped, as the secret lands here.
+        let mut secret = Zeroizing::new(vec![0u8; Self::FIRST_CAP]);
+        for _attempt in 0..2 {
+            let mut len = 0usize;
+            // SAFETY: the caller's contract; `secret` has room for secret.len() bytes.
+            let status = unsafe {
+                (self.lookup)(
+                    self.user_data,
+                    key.as_ptr().cast(),
+                    key.len(),
+                    secret.as_mut_ptr().cast(),
+                    secret.len(),
+                    &mut len,
+                )
+            };
+            match status {
+                RESTSIGN_OK if len <= secret.len() => {
+                    secret.truncate(len);
+                    return Ok(Some(secret));
+                }
+                RESTSIGN_ERR_UNKNOWN_KEY => return Ok(None),
+                RESTSIGN_ERR_BUFFER_TOO_SMALL if len > secret.len() && len <= Self::MAX_SECRET => {
+                    secret = Zeroizing::new(vec![0u8; len]);
+                }
+                // Anything else, including a length it claims to have written past the room it
+                // had, or a second "too small", is a lookup that failed.
+                _ => break,
+            }
+        }
+        Err(KeyLookupFailed)
+    }
+}
+
+/// # Safety
+/// As for `restsign_verifier_new_lookup`.
+unsafe fn with_lookup(
+    lookup: restsign_key_lookup_fn,
+    user_data: *mut c_void,
+) -> impl FnOnce(Verifier) -> Result<Verifier, restsign_status> {
+    move |verifier| {
+        let lookup = KeyLookup { lookup: lookup.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?, user_data };
+        Ok(verifier.with_lookup(move |key| lookup.call(key)))
+    }
 }
 
 /// Creates a verifier for `scheme` that knows one key (add more with `restsign_verifier_add_key`).
@@ -93,7 +189,7 @@ pub unsafe extern "C" fn restsign_verifier_new(
     secret_len: usize,
     out: *mut *mut restsign_verifier,
 ) -> restsign_status {
-    ffi_boundary!({ unsafe { new_verifier(scheme, key, key_len, secret, secret_len, None, out) } })
+    ffi_boundary!({ unsafe { new_verifier(scheme, None, out, with_one_key(key, key_len, secret, secret_len)) } })
 }
 
 /// Like `restsign_verifier_new`, with the replay state in files shared by every process that
@@ -116,7 +212,50 @@ pub unsafe extern "C" fn restsign_verifier_new_shared(
     state_dir: *const c_char,
     out: *mut *mut restsign_verifier,
 ) -> restsign_status {
-    ffi_boundary!({ unsafe { new_verifier(scheme, key, key_len, secret, secret_len, Some(state_dir), out) } })
+    ffi_boundary!({
+        unsafe { new_verifier(scheme, Some(state_dir), out, with_one_key(key, key_len, secret, secret_len)) }
+    })
+}
+
+/// Creates a verifier for `scheme` that asks `lookup` for the secret of each key it does not hold
+/// (see `restsign_key_lookup_fn`); keys added with `restsign_verifier_add_key` are found first.
+/// Replay state is kept in memory, as for `restsign_verifier_new`.
+///
+/// `lookup` is called during `restsign_verifier_check`, on the checking thread, for every
+/// request whose key is not in the table: from several threads at once when several check, so it
+/// must be thread-safe. No restsign lock is held while it runs. restsign wipes the secret after
+/// use. A failed lookup makes the check return `RESTSIGN_ERR_KEY_LOOKUP_FAILED` (not a verdict
+/// about the request: the replay state does not move), so a server can answer "try again"
+/// rather than "unknown key". `user_data` must stay valid until the verifier is freed.
+///
+/// # Safety
+/// `scheme` NULL or NUL-terminated; `lookup` as stated above; `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_new_lookup(
+    scheme: *const c_char,
+    lookup: restsign_key_lookup_fn,
+    user_data: *mut c_void,
+    out: *mut *mut restsign_verifier,
+) -> restsign_status {
+    ffi_boundary!({ unsafe { new_verifier(scheme, None, out, with_lookup(lookup, user_data)) } })
+}
+
+/// `restsign_verifier_new_lookup` with the replay state shared through `state_dir` (NULL: the
+/// default directory), as for `restsign_verifier_new_shared`.
+///
+/// # Safety
+/// As for `restsign_verifier_new_lookup`; `state_dir` NULL or NUL-terminated.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_new_lookup_shared(
+    scheme: *const c_char,
+    lookup: restsign_key_lookup_fn,
+    user_data: *mut c_void,
+    state_dir: *const c_char,
+    out: *mut *mut restsign_verifier,
+) -> restsign_status {
+    ffi_boundary!({ unsafe { new_verifier(scheme, Some(state_dir), out, with_lookup(lookup, user_data)) } })
 }
 
 /// Adds a key (or replaces its secret; its replay state is kept). Errors as for

@@ -156,6 +156,11 @@ final class Status
     public const ERR_NONCE_OUT_OF_RANGE = 28;
 
     /**
+     * A verifier's key lookup callback reported a failure: the request could not be checked.
+     */
+    public const ERR_KEY_LOOKUP_FAILED = 29;
+
+    /**
      * The signature does not match the request (the verdict holds what was expected).
      */
     public const ERR_BAD_SIGNATURE = 40;

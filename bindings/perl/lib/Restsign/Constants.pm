@@ -36,6 +36,7 @@ use constant {
     ERR_INDEX_OUT_OF_RANGE    => 26,    # An index is past the end.
     ERR_NO_NONCE              => 27,    # The request carries the caller's own nonce (a raw body): restsign drew none.
     ERR_NONCE_OUT_OF_RANGE    => 28,    # A nonce given by the caller is 0 or above 2^63 - 1.
+    ERR_KEY_LOOKUP_FAILED     => 29,    # A verifier's key lookup callback reported a failure: the request could not be checked.
     ERR_BAD_SIGNATURE         => 40,    # The signature does not match the request (the verdict holds what was expected).
     ERR_STALE_NONCE           => 41,    # Correctly signed, but the nonce is not above the last one accepted for this key (a replay).
     ERR_MALFORMED             => 42,    # The request lacks a key, nonce or signature, or one cannot be parsed (the verdict says which).
@@ -60,8 +61,8 @@ our @STATUS = qw(
     ERR_NONCE_NOT_INCREASING ERR_NONCE_STATE_TRUNCATED ERR_NONCE_STATE_FOREIGN
     ERR_NONCE_STATE_CORRUPT ERR_NONCE_STATE_IO ERR_NONCE_CALLBACK_FAILED ERR_PARAMS_AND_BODY
     ERR_JSON_NOT_OBJECT ERR_JSON_NOT_UTF8 ERR_NOT_SIGNED ERR_INVALID_UNIT ERR_INDEX_OUT_OF_RANGE
-    ERR_NO_NONCE ERR_NONCE_OUT_OF_RANGE ERR_BAD_SIGNATURE ERR_STALE_NONCE ERR_MALFORMED
-    ERR_UNKNOWN_KEY ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED
+    ERR_NO_NONCE ERR_NONCE_OUT_OF_RANGE ERR_KEY_LOOKUP_FAILED ERR_BAD_SIGNATURE ERR_STALE_NONCE
+    ERR_MALFORMED ERR_UNKNOWN_KEY ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED
 );
 our @NONCE_UNIT = qw(
     NONCE_UNIT_SECONDS NONCE_UNIT_MILLIS NONCE_UNIT_MICROS NONCE_UNIT_TEN_MICROS
