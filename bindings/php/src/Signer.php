@@ -100,7 +100,7 @@ final class Signer
     {
         // The common case in one FFI call: anything else (an error, an output larger than the
         // buffer, a nonce to convert) goes through into().
-        if (\is_int($nonce) && $nonce >= 0 && !str_contains($method, "\0")) {
+        if (\is_int($nonce) && $nonce >= 0 && !\str_contains($method, "\0")) {
             $b = $this->buffer;
             if ($this->ffi->restsign_signer_sign_into($this->handle, $method, $path, \strlen($path), $payload, \strlen($payload), $nonce, $b->out, $b->cap, $b->len) === Status::OK) {
                 return \FFI::string($b->out, $b->len[0]);
