@@ -355,8 +355,7 @@ impl Verifier {
             }
         };
         let key = self.key_id(&key);
-        let Some(signer) = self.signer(&key).map_err(|KeyLookupFailed| Rejection::Unchecked(Error::KeyLookupFailed))?
-        else {
+        let Some(signer) = self.signer(&key)? else {
             return Ok(Verdict::UnknownKey { key });
         };
 
@@ -455,6 +454,12 @@ enum Rejection {
     Malformed(Malformed),
     /// Not a verdict: the state file or the key lookup failed.
     Unchecked(Error),
+}
+
+impl From<KeyLookupFailed> for Rejection {
+    fn from(_: KeyLookupFailed) -> Rejection {
+        Rejection::Unchecked(Error::KeyLookupFailed)
+    }
 }
 
 impl From<Malformed> for Rejection {
