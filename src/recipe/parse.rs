@@ -284,7 +284,11 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
                 match item.as_str() {
                     Some(m) if crate::signer::check_method(m).is_ok() => methods.push(m.to_ascii_uppercase()),
                     _ => {
-                        return Err(problem("query_methods", item.to_string(), format!("{item} is not an HTTP method")));
+                        return Err(problem(
+                            "query_methods",
+                            item.to_string(),
+                            format!("{item} is not an HTTP method"),
+                        ));
                     }
                 }
             }
