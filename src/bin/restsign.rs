@@ -5,6 +5,8 @@
 
 #[path = "restsign/http.rs"]
 mod http;
+#[path = "restsign/man.rs"]
+mod man;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use restsign::nonce::{self, ClockNonce};
@@ -42,6 +44,9 @@ enum Command {
     Serve(ServeArgs),
     /// List the schemes restsign speaks.
     Schemes,
+    /// Write the man pages into DIR (for packagers; see man.rs).
+    #[command(hide = true)]
+    GenerateMan { dir: PathBuf },
 }
 
 fn scheme_parser() -> clap::builder::PossibleValuesParser {
@@ -257,6 +262,9 @@ fn main() -> ExitCode {
             SCHEMES.iter().for_each(|s| println!("{}", s.name));
             Ok(ExitCode::SUCCESS)
         }
+        Command::GenerateMan { dir } => man::generate(<Cli as clap::CommandFactory>::command(), &dir)
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(|e| Failure::Runtime(format!("{}: {e}", dir.display()))),
     };
     match result {
         Ok(code) => code,
