@@ -6,7 +6,7 @@ foreach(_root ${_roots})
   set(_usr "${_root}${CPACK_PACKAGING_INSTALL_PREFIX}")
   if(IS_DIRECTORY "${_usr}")
     file(MAKE_DIRECTORY "${_usr}/share/lintian/overrides")
-    file(COPY_FILE "${CPACK_RESTSIGN_DEBIAN_DIR}/lintian-overrides" "${_usr}/share/lintian/overrides/restsign")
+    configure_file("${CPACK_RESTSIGN_DEBIAN_DIR}/lintian-overrides" "${_usr}/share/lintian/overrides/restsign" COPYONLY)
     # The date from SOURCE_DATE_EPOCH when set (reproducible builds), else now.
     string(TIMESTAMP _date "%a, %d %b %Y %H:%M:%S +0000" UTC)
     file(WRITE "${_usr}/share/doc/restsign/changelog.Debian"
@@ -16,6 +16,9 @@ foreach(_root ${_roots})
 
  -- ${CPACK_PACKAGE_CONTACT}  ${_date}
 ")
-    execute_process(COMMAND gzip -9nf "${_usr}/share/doc/restsign/changelog.Debian" COMMAND_ERROR_IS_FATAL ANY)
+    execute_process(COMMAND gzip -9nf "${_usr}/share/doc/restsign/changelog.Debian" RESULT_VARIABLE _status)
+    if(NOT _status EQUAL 0)
+      message(FATAL_ERROR "gzip changelog.Debian: ${_status}")
+    endif()
   endif()
 endforeach()
