@@ -13,6 +13,8 @@ mod serve;
 mod sign;
 #[path = "restsign/verify.rs"]
 mod verify;
+#[path = "restsign/man.rs"]
+mod man;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use restsign::recipe::Recipe;
@@ -43,6 +45,9 @@ enum Command {
     Serve(ServeArgs),
     /// List the built-in schemes: name, hash, where the signature goes, API.
     Schemes,
+    /// Write the man pages into DIR (for packagers; see man.rs).
+    #[command(hide = true)]
+    GenerateMan { dir: PathBuf },
     /// Work with recipe files.
     #[command(subcommand)]
     Recipe(RecipeCommand),
@@ -327,6 +332,9 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Schemes => recipes::list(),
         Command::Recipe(RecipeCommand::Check { file }) => recipes::check(&file),
+        Command::GenerateMan { dir } => man::generate(<Cli as clap::CommandFactory>::command(), &dir)
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(|e| Failure::Runtime(format!("{}: {e}", dir.display()))),
     };
     match result {
         Ok(code) => code,
