@@ -18,7 +18,7 @@ class Nonce:
     of threads may draw from one source. Signers made with a source keep their own reference to
     it in the library, so it may be closed or collected before them."""
 
-    __slots__ = ("_handle", "_lib", "_value", "__weakref__")
+    __slots__ = ("_handle", "_lib", "__weakref__")
 
     def __init__(self) -> None:
         raise TypeError("use Nonce.memory(), Nonce.file() or Nonce.redis()")
@@ -28,7 +28,6 @@ class Nonce:
         self = object.__new__(cls)
         self._handle = None
         lib = self._lib = _ffi.lib()
-        self._value = c_uint64()
         handle = c_void_p()
         _ffi.check(getattr(lib, function)(*args, byref(handle)))
         self._handle = handle
@@ -69,8 +68,9 @@ class Nonce:
 
     def next(self) -> int:
         """The next value, 1 to 2^63 - 1."""
-        _ffi.check(self._lib.restsign_nonce_next(self._handle, byref(self._value)))
-        return self._value.value
+        value = c_uint64()  # one per call: threads share a source
+        _ffi.check(self._lib.restsign_nonce_next(self._handle, byref(value)))
+        return value.value
 
     def close(self) -> None:
         """Releases the source now (signers using it keep it alive). Idempotent."""
