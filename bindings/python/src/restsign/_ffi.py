@@ -17,7 +17,7 @@ import ctypes
 import ctypes.util
 import os
 import threading
-from ctypes import POINTER, byref, c_char_p, c_int32, c_size_t, c_uint64, c_void_p
+from ctypes import POINTER, byref, c_char, c_char_p, c_int32, c_size_t, c_uint64, c_void_p
 from pathlib import Path
 from typing import Callable, List, Optional, Union
 
@@ -81,6 +81,7 @@ _STR = c_char_p  # a (const char *, len) pair's pointer, or a NUL-terminated tex
 _SZ = c_size_t
 _PSZ = POINTER(c_size_t)
 _PU64 = POINTER(c_uint64)
+_VIEW = POINTER(POINTER(c_char))  # const char **: a view's pointer, sliced to bytes on our side
 _INTO = [c_void_p, c_size_t, _PSZ]  # (out, out_cap, *out_len)
 _SIGN = [_P, _STR, _STR, _SZ, _STR, _SZ, c_uint64]
 
@@ -109,13 +110,13 @@ _PROTOTYPES = {
     "restsign_request_set_json": (_S, [_P, _STR, _SZ]),
     "restsign_request_sign": (_S, [_P]),
     "restsign_request_sign_with_nonce": (_S, [_P, c_uint64]),
-    "restsign_request_body": (_S, [_P, _PP, _PSZ]),
-    "restsign_request_query": (_S, [_P, _PP, _PSZ]),
-    "restsign_request_target": (_S, [_P, _PP, _PSZ]),
-    "restsign_request_signature": (_S, [_P, _PP, _PSZ]),
-    "restsign_request_header_block": (_S, [_P, _PP, _PSZ]),
+    "restsign_request_body": (_S, [_P, _VIEW, _PSZ]),
+    "restsign_request_query": (_S, [_P, _VIEW, _PSZ]),
+    "restsign_request_target": (_S, [_P, _VIEW, _PSZ]),
+    "restsign_request_signature": (_S, [_P, _VIEW, _PSZ]),
+    "restsign_request_header_block": (_S, [_P, _VIEW, _PSZ]),
     "restsign_request_header_count": (_S, [_P, _PSZ]),
-    "restsign_request_header": (_S, [_P, _SZ, _PP, _PSZ]),
+    "restsign_request_header": (_S, [_P, _SZ, _VIEW, _PSZ]),
     "restsign_request_nonce": (_S, [_P, _PU64]),
     "restsign_request_free": (None, [_P]),
     "restsign_verifier_new": (_S, [_STR, _STR, _SZ, _STR, _SZ, _PP]),
@@ -208,14 +209,17 @@ def unit(value: int) -> int:
 
 
 class OutputBuffer:
-    """The output of calls under the C API's buffer contract (out, out_cap, *out_len). One per
-    thread (ctypes releases the GIL during calls), grown to the largest output asked for."""
+    """The output of calls under the C API's buffer contract (out, out_cap, *out_len), and where
+    requests lend their views (data, len). One per thread (ctypes releases the GIL during calls),
+    grown to the largest output asked for; every result is copied out before the call returns."""
 
-    __slots__ = ("out", "cap", "len", "len_ref")
+    __slots__ = ("out", "cap", "len", "len_ref", "data", "data_ref")
 
     def __init__(self) -> None:
         self.len = c_size_t()
         self.len_ref = byref(self.len)
+        self.data = POINTER(c_char)()
+        self.data_ref = byref(self.data)
         # Room for any header scheme's signature and header lines (names, nonce, a long key).
         self.grow(1024)
 
@@ -230,7 +234,12 @@ class OutputBuffer:
             self.grow(self.len.value)
             status = fn(*args, self.out, self.cap, self.len_ref)
         check(status)
-        return ctypes.string_at(self.out, self.len.value)
+        return self.out[: self.len.value]  # a c_char array slices to bytes
+
+    def view(self, fn: Callable[..., int], *args: object) -> bytes:
+        """fn(*args, &data, &len), a view the C API lends, copied out."""
+        check(fn(*args, self.data_ref, self.len_ref))
+        return self.data[: self.len.value]  # a char pointer slices to bytes
 
 
 _local = threading.local()

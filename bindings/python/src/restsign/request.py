@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ctypes
 from ctypes import byref, c_size_t, c_uint64, c_void_p
-from typing import TYPE_CHECKING, Dict, List, NoReturn, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, NoReturn, Union
 
 from . import _ffi
 from ._ffi import Bytes
@@ -27,19 +26,14 @@ class Request:
     once the request is signed (before: Status.ERR_NOT_SIGNED); changing it unsigns it. One thread
     at a time."""
 
-    __slots__ = ("_handle", "_lib", "_data", "_len")
+    __slots__ = ("_handle", "_lib")
 
     def __init__(self, signer: "Signer", method: Bytes, path: Bytes) -> None:
         """Signer.request() is the usual way in."""
-        from .signer import Signer
-
-        if not isinstance(signer, Signer):
+        if not isinstance(signer, _Signer):
             raise TypeError("restsign: a request needs a restsign.Signer")
         self._handle = None
         lib = self._lib = _ffi.lib()
-        # Where the library lends its views (valid until the request changes; copied out at once).
-        self._data = c_void_p()
-        self._len = c_size_t()
         m = _ffi.text(method, "method", Status.ERR_INVALID_METHOD)
         p = _ffi.to_bytes(path, "path")
         handle = c_void_p()
@@ -102,14 +96,16 @@ class Request:
         lib = self._lib
         _ffi.check(lib.restsign_request_header_count(self._handle, byref(count)))
         lines = []
+        view = _ffi.buffer().view
         for i in range(count.value):
-            _ffi.check(lib.restsign_request_header(self._handle, i, byref(self._data), byref(self._len)))
-            lines.append(ctypes.string_at(self._data.value, self._len.value).decode("utf-8", "surrogateescape"))
+            lines.append(view(lib.restsign_request_header, self._handle, i).decode("utf-8", "surrogateescape"))
         return lines
 
     def header_dict(self) -> Dict[str, str]:
         """The headers as a dict, for `requests` and friends (each scheme's names are distinct)."""
-        return dict(line.split(": ", 1) for line in self.headers())  # type: ignore[misc]
+        # One call for the block; keys cannot contain CR or LF, so splitting on CRLF is exact.
+        lines = self.header_block().split("\r\n")[:-1]
+        return dict(line.split(": ", 1) for line in lines)  # type: ignore[misc]
 
     def nonce(self) -> int:
         """The nonce the request was signed with (Status.ERR_NO_NONCE for a raw body: yours)."""
@@ -117,10 +113,8 @@ class Request:
         _ffi.check(self._lib.restsign_request_nonce(self._handle, byref(n)))
         return n.value
 
-    def _view(self, fn: "ctypes._CFuncPtr") -> bytes:
-        _ffi.check(fn(self._handle, byref(self._data), byref(self._len)))
-        n = self._len.value
-        return ctypes.string_at(self._data.value, n) if n else b""
+    def _view(self, fn: Callable[..., int]) -> bytes:
+        return _ffi.buffer().view(fn, self._handle)
 
     def close(self) -> None:
         """Releases the request now (and its reference to the signer). Idempotent."""
@@ -140,3 +134,6 @@ class Request:
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("restsign.Request cannot be copied or pickled")
+
+
+from .signer import Signer as _Signer  # noqa: E402  (signer.py imports this module first)

@@ -1,0 +1,109 @@
+"""A whole signed request from Python: restsign (ctypes) against ccxt 4.5.90's own sign().
+
+The scheme is Poloniex's old tradingApi: a form-encoded POST body ending in a nonce, signed with
+HMAC-SHA512 in lower-case hex, sent with `Key` and `Sign` headers. ccxt 4.5.90's `poloniex` signs
+Poloniex's new API (HMAC-SHA256, base64, signTimestamp headers), so it is not this scheme. The
+ccxt exchange whose private API uses exactly this scheme is `zaif` (body `method=...&nonce=...`,
+`Key`, `Sign` = HMAC-SHA512 hex of the body): its sign() is what restsign is compared with. Both
+produce the same things: the URL, the body with a fresh nonce, and the header dict. Each result is
+checked with Python's hmac before timing. ccxt's poloniex (the new scheme) is timed too, for
+reference only.
+
+Interleaved rounds (each round times every candidate in turn), medians of the per-call times.
+Usage: python bench.py [ROUNDS] [CALLS_PER_ROUND]
+"""
+
+import hashlib
+import hmac
+import statistics
+import sys
+import time
+import urllib.parse
+
+import ccxt
+import restsign
+
+KEY = "bench-api-key-0123456789"
+SECRET = "bench-secret-" + "9f" * 40  # 93 bytes, as long as real Poloniex secrets
+BASE = "https://poloniex.com"
+
+
+def check_sha512_form(body: bytes, headers: dict, key_name: str, sign_name: str) -> None:
+    want = hmac.new(SECRET.encode(), body, hashlib.sha512).hexdigest()
+    assert headers[key_name] == KEY and headers[sign_name] == want, (body, headers)
+
+
+def main() -> None:
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 31
+    calls = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+
+    zaif = ccxt.zaif({"apiKey": KEY, "secret": SECRET})
+    polo = ccxt.poloniex({"apiKey": KEY, "secret": SECRET})
+    signer = restsign.Signer("poloniex", KEY, SECRET)
+    shared = restsign.Signer.shared("poloniex", KEY, SECRET)  # nonces shared across processes
+
+    def ccxt_zaif():
+        return zaif.sign("get_info2", "private", "POST", {})
+
+    def ccxt_poloniex_v3():
+        return polo.sign("accounts/balances", "private", "GET", {})
+
+    def restsign_request(s=signer):
+        r = s.request("POST", "/tradingApi").param("command", "returnBalances").sign()
+        return {"url": BASE + r.target(), "method": "POST", "body": r.body(), "headers": r.header_dict()}
+
+    def restsign_request_shared():
+        return restsign_request(shared)
+
+    polling = signer.request("POST", "/tradingApi").param("command", "returnBalances")
+
+    def restsign_request_reused():
+        # The same request kept and signed again (a bot polling returnBalances): a new nonce, body
+        # and signature each time, without building the request anew.
+        r = polling.sign()
+        return {"url": BASE + r.target(), "method": "POST", "body": r.body(), "headers": r.header_dict()}
+
+    def restsign_headers():
+        # The body built in Python around restsign's nonce; restsign signs it and writes the headers.
+        body = "command=returnBalances&nonce=%d" % signer.next_nonce()
+        lines = signer.headers("POST", "", body)
+        return {"url": BASE + "/tradingApi", "method": "POST", "body": body, "headers": dict(line.split(": ", 1) for line in lines)}
+
+    # Each candidate's output is right before it is timed.
+    z = ccxt_zaif()
+    assert urllib.parse.parse_qs(z["body"]).keys() == {"method", "nonce"}
+    check_sha512_form(z["body"].encode(), z["headers"], "Key", "Sign")
+    for fn in (restsign_request, restsign_request_shared, restsign_request_reused):
+        r = fn()
+        check_sha512_form(r["body"], r["headers"], "Key", "Sign")
+    h = restsign_headers()
+    check_sha512_form(h["body"].encode(), h["headers"], "Key", "Sign")
+    assert "signature" in ccxt_poloniex_v3()["headers"]
+
+    candidates = {
+        "ccxt zaif sign() (same scheme)": ccxt_zaif,
+        "restsign Request (memory nonce)": restsign_request,
+        "restsign Request (shared-file nonce)": restsign_request_shared,
+        "restsign Request kept and re-signed": restsign_request_reused,
+        "restsign Signer.headers + Python body": restsign_headers,
+        "ccxt poloniex sign() (new API, other scheme)": ccxt_poloniex_v3,
+    }
+    times = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, fn in candidates.items():
+            start = time.perf_counter_ns()
+            for _ in range(calls):
+                fn()
+            times[name].append((time.perf_counter_ns() - start) / calls)
+
+    print(f"python {sys.version.split()[0]}, ccxt {ccxt.__version__}, librestsign {restsign.Signer.version()}, "
+          f"{rounds} interleaved rounds x {calls} calls, medians")
+    print(f"example bodies: ccxt zaif {z['body']!r}; restsign {restsign_request()['body']!r}")
+    base = statistics.median(times["ccxt zaif sign() (same scheme)"])
+    for name, t in times.items():
+        med = statistics.median(t)
+        print(f"{name:46s} {med / 1000:8.2f} us   ccxt zaif / this = {base / med:5.2f}x   (min {min(t) / 1000:.2f}, max {max(t) / 1000:.2f})")
+
+
+if __name__ == "__main__":
+    main()
