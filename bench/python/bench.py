@@ -13,12 +13,14 @@ Interleaved rounds (each round times every candidate in turn), medians of the pe
 Usage: python bench.py [ROUNDS] [CALLS_PER_ROUND]
 """
 
+import ctypes
 import hashlib
 import hmac
 import statistics
 import sys
 import time
 import urllib.parse
+from ctypes import POINTER, byref, c_char, c_size_t, c_void_p
 
 import ccxt
 import restsign
@@ -69,11 +71,45 @@ def main() -> None:
         lines = signer.headers("POST", "", body)
         return {"url": BASE + "/tradingApi", "method": "POST", "body": body, "headers": dict(line.split(": ", 1) for line in lines)}
 
+    # Where the time goes: the same C calls as restsign_request, made directly, without the
+    # binding's Python methods. First through the binding's declared functions (ctypes converts
+    # each argument by its declared type), then through undeclared ones (arguments passed as
+    # ready ctypes values): the floor of any ctypes binding making these calls.
+    lib = restsign._ffi.lib()
+    raw = ctypes.CDLL(lib._name)
+    for name in ("restsign_request_new", "restsign_request_add_param", "restsign_request_sign", "restsign_request_body",
+                 "restsign_request_target", "restsign_request_header_block"):
+        getattr(raw, name).restype = ctypes.c_int32
+    handle = signer._handle
+    data, length = POINTER(c_char)(), c_size_t()
+    out = (byref(data), byref(length))
+    s7, s11, s14 = c_size_t(7), c_size_t(11), c_size_t(14)
+
+    def calls_only(api, n7, n11, n14):
+        h = c_void_p()
+        api.restsign_request_new(handle, b"POST", b"/tradingApi", n11, byref(h))
+        api.restsign_request_add_param(h, b"command", n7, b"returnBalances", n14)
+        api.restsign_request_sign(h)
+        api.restsign_request_body(h, *out)
+        body = data[: length.value]
+        api.restsign_request_target(h, *out)
+        url = BASE + data[: length.value].decode()
+        api.restsign_request_header_block(h, *out)
+        headers = dict(line.split(": ", 1) for line in data[: length.value].decode().split("\r\n")[:-1])
+        lib.restsign_request_free(h)
+        return {"url": url, "method": "POST", "body": body, "headers": headers}
+
+    def ctypes_declared():
+        return calls_only(lib, 7, 11, 14)
+
+    def ctypes_undeclared():
+        return calls_only(raw, s7, s11, s14)
+
     # Each candidate's output is right before it is timed.
     z = ccxt_zaif()
     assert urllib.parse.parse_qs(z["body"]).keys() == {"method", "nonce"}
     check_sha512_form(z["body"].encode(), z["headers"], "Key", "Sign")
-    for fn in (restsign_request, restsign_request_shared, restsign_request_reused):
+    for fn in (restsign_request, restsign_request_shared, restsign_request_reused, ctypes_declared, ctypes_undeclared):
         r = fn()
         check_sha512_form(r["body"], r["headers"], "Key", "Sign")
     h = restsign_headers()
@@ -86,6 +122,8 @@ def main() -> None:
         "restsign Request (shared-file nonce)": restsign_request_shared,
         "restsign Request kept and re-signed": restsign_request_reused,
         "restsign Signer.headers + Python body": restsign_headers,
+        "same C calls, declared ctypes functions": ctypes_declared,
+        "same C calls, undeclared (ctypes floor)": ctypes_undeclared,
         "ccxt poloniex sign() (new API, other scheme)": ccxt_poloniex_v3,
     }
     times = {name: [] for name in candidates}
