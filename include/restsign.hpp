@@ -51,7 +51,7 @@ namespace restsign {
 class status_category : public std::error_category {
 public:
     const char *name() const noexcept override { return "restsign"; }
-    std::string message(int status) const override { return restsign_strerror(static_cast<restsign_status>(status)); }
+    std::string message(int status) const override { return restsign_strerror(status); }
 };
 
 inline const std::error_category &category() noexcept {
@@ -61,7 +61,7 @@ inline const std::error_category &category() noexcept {
 
 /** A status as a std::error_code (RESTSIGN_OK is the empty code). */
 inline std::error_code make_error_code(restsign_status status) noexcept {
-    return std::error_code(static_cast<int>(status), category());
+    return std::error_code(status, category());
 }
 
 /** Whether a status is a verifier's verdict on the request (not an argument or state error). */
@@ -76,7 +76,7 @@ class error : public std::system_error {
 public:
     explicit error(restsign_status status) : std::system_error(make_error_code(status)) {}
     explicit error(const std::error_code &ec) : std::system_error(ec) {}
-    restsign_status status() const noexcept { return static_cast<restsign_status>(code().value()); }
+    restsign_status status() const noexcept { return code().value(); }
 };
 #endif
 
@@ -127,10 +127,14 @@ T or_throw(T value, const std::error_code &ec) {
 /**
  * A NUL-terminated argument (a scheme, a method, a path): C would see one with a NUL cut short,
  * so it cannot be a valid one and is refused with `invalid`, the library's own answer to a bad
- * value of that kind. NULL when refused.
+ * value of that kind (a null pointer: RESTSIGN_ERR_NULL_ARGUMENT, as from C). NULL when refused.
  */
 inline const char *text(bytes value, std::string &storage, restsign_status invalid, std::error_code &ec) {
-    if (value.data() == nullptr || value.has_nul()) {
+    if (value.data() == nullptr) {
+        set(ec, RESTSIGN_ERR_NULL_ARGUMENT);
+        return nullptr;
+    }
+    if (value.has_nul()) {
         set(ec, invalid);
         return nullptr;
     }

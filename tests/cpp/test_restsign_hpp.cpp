@@ -211,6 +211,10 @@ static void test_errors() {
     CHECK_CODE(ec, RESTSIGN_ERR_UNKNOWN_SCHEME);  // not cut short at the NUL into "viabtc"
     restsign::signer::create("poloniex", "k", "", ec);
     CHECK_CODE(ec, RESTSIGN_ERR_EMPTY_SECRET);
+    restsign::signer::create(static_cast<const char *>(nullptr), "k", "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_ARGUMENT);
+    restsign::signer::create("poloniex", restsign::bytes(nullptr, 3), "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_WITH_LENGTH);
     restsign::signer::create("mtgox-v1", "k", "not base64!", ec);
     CHECK_CODE(ec, RESTSIGN_ERR_SECRET_NOT_BASE64);
     restsign::signer::create("mtgox-stream", "k", MTGOX_SECRET, ec);

@@ -152,6 +152,9 @@ def test_state_file_errors(tmp_path):
     raises(Status.ERR_NONCE_STATE_IO, restsign.Nonce.file, str(tmp_path / "dir"), "k", 2)
     raises(Status.ERR_NONCE_STATE_IO, restsign.Nonce.file, str(tmp_path) + "/a\0b", "k", 2)
     raises(Status.ERR_NONCE_STATE_IO, restsign.Signer.shared, "poloniex", "k", "s", "/proc/nope/x")
+    raises(Status.ERR_NONCE_STATE_IO, restsign.Verifier.shared, "poloniex", "k", "s", tmp_path / "a\0b")
+    with pytest.raises(TypeError):
+        restsign.Nonce.file(42, "k", 2)
 
 
 def test_redis_source_says_when_the_library_lacks_it():

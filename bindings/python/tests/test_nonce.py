@@ -74,4 +74,4 @@ def test_four_processes_share_one_key_s_nonces(tmp_path, worker):
     for r in results:
         assert all(a < b for a, b in zip(r, r[1:]))
     # The state survives the processes: a new source continues above every value drawn.
-    assert restsign.Nonce.file(str(tmp_path / "state"), "shared-key" if worker is _worker_nonce_file else credential("poloniex")[0], NonceUnit.MILLIS).next() > max(everything)
+    assert restsign.Nonce.file(tmp_path / "state", "shared-key" if worker is _worker_nonce_file else credential("poloniex")[0], NonceUnit.MILLIS).next() > max(everything)

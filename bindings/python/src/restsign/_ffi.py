@@ -27,6 +27,9 @@ from .errors import LibraryNotFoundError, RestsignError
 Bytes = Union[str, bytes, bytearray, memoryview]
 """A byte argument: bytes as they are, str as its UTF-8 encoding."""
 
+PathArg = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
+"""A file system path, encoded as the OS does (os.fsencode)."""
+
 NONCE_MAX = 2**63 - 1
 
 
@@ -185,6 +188,17 @@ def text(value: Bytes, what: str, status: Status) -> bytes:
     short, so it cannot be a valid one and is refused with `status`, the library's own answer to
     an invalid value of that kind."""
     data = to_bytes(value, what)
+    if b"\0" in data:
+        raise RestsignError.from_status(status)
+    return data
+
+
+def path(value: PathArg, status: Status) -> bytes:
+    """A file system path (str, bytes or os.PathLike) for C; one with a NUL is refused with `status`."""
+    try:
+        data = os.fsencode(value)
+    except TypeError:
+        raise TypeError(f"restsign: a path must be str, bytes or os.PathLike, not {type(value).__name__}") from None
     if b"\0" in data:
         raise RestsignError.from_status(status)
     return data

@@ -35,13 +35,13 @@ class Signer:
             self._create("restsign_signer_new_with_nonce", *_credential(scheme, key, secret), nonce._live())
 
     @classmethod
-    def shared(cls, scheme: Bytes, key: Bytes, secret: Bytes, state_path: Optional[str] = None) -> "Signer":
+    def shared(cls, scheme: Bytes, key: Bytes, secret: Bytes, state_path: Optional[_ffi.PathArg] = None) -> "Signer":
         """A signer whose request nonces are shared by every process on this host that signs with
         this key: a state file at `state_path`, or when None the library's per-key default
         ($XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>, else /tmp/restsign-<uid>/...), in the
         scheme's unit."""
         args = _credential(scheme, key, secret)
-        path = None if state_path is None else _ffi.text(state_path, "state path", Status.ERR_NONCE_STATE_IO)
+        path = None if state_path is None else _ffi.path(state_path, Status.ERR_NONCE_STATE_IO)
         self = object.__new__(cls)
         self._create("restsign_signer_new_shared", *args, path)
         return self

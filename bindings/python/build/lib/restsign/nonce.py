@@ -39,12 +39,12 @@ class Nonce:
         return cls._create("restsign_nonce_new_memory", _ffi.unit(unit))
 
     @classmethod
-    def file(cls, path: Optional[str], key: Bytes, unit: int) -> "Nonce":
+    def file(cls, path: Optional[_ffi.PathArg], key: Bytes, unit: int) -> "Nonce":
         """A source shared by every process on this host that opens the same state file: `path`,
         or when None the library's default for `key` ($XDG_RUNTIME_DIR/restsign/nonce-<hash>, else
         /tmp/restsign-<uid>/...). Created with mode 0600 if missing; a file that is damaged, too
         short, or made for another key or unit raises (Status.ERR_NONCE_STATE_*), never resets."""
-        c_path = None if path is None else _ffi.text(path, "state path", Status.ERR_NONCE_STATE_IO)
+        c_path = None if path is None else _ffi.path(path, Status.ERR_NONCE_STATE_IO)
         k = _ffi.to_bytes(key, "key")
         return cls._create("restsign_nonce_new_file", c_path, k, len(k), _ffi.unit(unit))
 

@@ -84,12 +84,12 @@ class Verifier:
         self._create("restsign_verifier_new", *_credential(scheme, key, secret))
 
     @classmethod
-    def shared(cls, scheme: Bytes, key: Bytes, secret: Bytes, state_dir: Optional[str] = None) -> "Verifier":
+    def shared(cls, scheme: Bytes, key: Bytes, secret: Bytes, state_dir: Optional[_ffi.PathArg] = None) -> "Verifier":
         """Like Verifier(), with the replay state in files shared by every process that uses the
         same directory (`state_dir`, or when None the library's default): once one accepts a
         nonce, every other refuses it and anything below it."""
         args = _credential(scheme, key, secret)
-        d = None if state_dir is None else _ffi.text(state_dir, "state directory", Status.ERR_NONCE_STATE_IO)
+        d = None if state_dir is None else _ffi.path(state_dir, Status.ERR_NONCE_STATE_IO)
         self = object.__new__(cls)
         self._create("restsign_verifier_new_shared", *args, d)
         return self
