@@ -38,7 +38,7 @@ class Verdict:
         return self.status == Status.OK
 
     @classmethod
-    def _read(cls, lib: object, verdict: c_void_p) -> "Verdict":
+    def _read(cls, lib: object, verdict: Optional[c_void_p]) -> "Verdict":
         status = lib.restsign_verdict_status(verdict)  # type: ignore[attr-defined]
         n = c_uint64()
         nonce_status = lib.restsign_verdict_nonce(verdict, byref(n))  # type: ignore[attr-defined]
@@ -62,7 +62,7 @@ class Verdict:
         )
 
 
-def _text(fn: object, verdict: c_void_p, absent: Status) -> Optional[bytes]:
+def _text(fn: object, verdict: Optional[c_void_p], absent: Status) -> Optional[bytes]:
     """A text field of the verdict, or None when the library reports `absent`."""
     try:
         return _ffi.buffer().into(fn, verdict)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ import os
 import threading
 from ctypes import POINTER, byref, c_char, c_char_p, c_int32, c_size_t, c_uint64, c_void_p
 from pathlib import Path
-from typing import Callable, List, Optional, Union
+from typing import Callable, List, Optional, Union, cast
 
 from ._status import Status
 from .errors import LibraryNotFoundError, RestsignError
@@ -248,12 +248,12 @@ class OutputBuffer:
             self.grow(self.len.value)
             status = fn(*args, self.out, self.cap, self.len_ref)
         check(status)
-        return self.out[: self.len.value]  # a c_char array slices to bytes
+        return cast(bytes, self.out[: self.len.value])  # a c_char array slices to bytes
 
     def view(self, fn: Callable[..., int], *args: object) -> bytes:
         """fn(*args, &data, &len), a view the C API lends, copied out."""
         check(fn(*args, self.data_ref, self.len_ref))
-        return self.data[: self.len.value]  # a char pointer slices to bytes
+        return cast(bytes, self.data[: self.len.value])  # a char pointer slices to bytes
 
 
 _local = threading.local()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 from ctypes import byref, c_int32, c_uint64, c_void_p
 from typing import NoReturn, Optional
 
@@ -19,6 +20,8 @@ class Nonce:
     it in the library, so it may be closed or collected before them."""
 
     __slots__ = ("_handle", "_lib", "__weakref__")
+    _handle: Optional[c_void_p]
+    _lib: ctypes.CDLL
 
     def __init__(self) -> None:
         raise TypeError("use Nonce.memory(), Nonce.file() or Nonce.redis()")

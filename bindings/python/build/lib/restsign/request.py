@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 from ctypes import byref, c_size_t, c_uint64, c_void_p
-from typing import TYPE_CHECKING, Callable, Dict, List, NoReturn, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, NoReturn, Optional, Union
 
 from . import _ffi
 from ._ffi import Bytes
@@ -27,6 +28,8 @@ class Request:
     at a time."""
 
     __slots__ = ("_handle", "_lib")
+    _handle: Optional[c_void_p]
+    _lib: ctypes.CDLL
 
     def __init__(self, signer: "Signer", method: Bytes, path: Bytes) -> None:
         """Signer.request() is the usual way in."""
@@ -44,7 +47,9 @@ class Request:
         """Adds a parameter (raw bytes; the library form-encodes them), kept in order. The scheme's
         nonce field is added last unless you add it yourself."""
         n = _ffi.to_bytes(name, "parameter name")
-        v = str(value).encode() if isinstance(value, int) and not isinstance(value, bool) else _ffi.to_bytes(value, "parameter value")
+        if isinstance(value, bool):
+            raise TypeError("restsign: a parameter value must be str, bytes or int, not bool")
+        v = str(value).encode() if isinstance(value, int) else _ffi.to_bytes(value, "parameter value")
         _ffi.check(self._lib.restsign_request_add_param(self._handle, n, len(n), v, len(v)))
         return self
 
@@ -105,7 +110,7 @@ class Request:
         """The headers as a dict, for `requests` and friends (each scheme's names are distinct)."""
         # One call for the block; keys cannot contain CR or LF, so splitting on CRLF is exact.
         lines = self.header_block().split("\r\n")[:-1]
-        return dict(line.split(": ", 1) for line in lines)  # type: ignore[misc]
+        return dict(line.split(": ", 1) for line in lines)
 
     def nonce(self) -> int:
         """The nonce the request was signed with (Status.ERR_NO_NONCE for a raw body: yours)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import byref, c_size_t, c_uint64, c_void_p
-from typing import List, NoReturn, Optional
+from typing import Callable, List, NoReturn, Optional, Tuple
 
 from . import _ffi
 from ._ffi import Bytes
@@ -21,6 +21,8 @@ class Signer:
     the handle. One signer may be used by any number of threads at once."""
 
     __slots__ = ("_handle", "_lib", "__weakref__")
+    _handle: Optional[c_void_p]
+    _lib: ctypes.CDLL
 
     def __init__(self, scheme: Bytes, key: Bytes, secret: Bytes, nonce: Optional[Nonce] = None) -> None:
         """`scheme` is one of Signer.schemes() (e.g. "mtgox-v2"); `key` and `secret` as the API gave
@@ -71,7 +73,7 @@ class Signer:
         # Each line ends in CRLF; keys cannot contain CR or LF, so splitting on CRLF is exact.
         return block.decode("utf-8", "surrogateescape").split("\r\n")[:-1]
 
-    def _into(self, fn: "ctypes._CFuncPtr", method: Bytes, path: Bytes, payload: Bytes, nonce: int) -> bytes:
+    def _into(self, fn: Callable[..., int], method: Bytes, path: Bytes, payload: Bytes, nonce: int) -> bytes:
         m = _ffi.text(method, "method", Status.ERR_INVALID_METHOD)
         p = _ffi.to_bytes(path, "path")
         d = _ffi.to_bytes(payload, "payload")
@@ -99,12 +101,14 @@ class Signer:
     def schemes() -> List[str]:
         """The scheme names the library knows."""
         lib = _ffi.lib()
-        return [lib.restsign_scheme_name(i).decode() for i in range(lib.restsign_scheme_count())]
+        names: List[bytes] = [lib.restsign_scheme_name(i) for i in range(lib.restsign_scheme_count())]
+        return [name.decode() for name in names]
 
     @staticmethod
     def version() -> str:
         """The library's version, "MAJOR.MINOR.PATCH"."""
-        return _ffi.lib().restsign_version().decode()
+        version: bytes = _ffi.lib().restsign_version()
+        return version.decode()
 
     def close(self) -> None:
         """Releases the signer now (its requests keep it alive); the library wipes the secret when
@@ -128,7 +132,7 @@ class Signer:
         raise TypeError("restsign.Signer cannot be copied or pickled")
 
 
-def _credential(scheme: Bytes, key: Bytes, secret: Bytes) -> tuple:
+def _credential(scheme: Bytes, key: Bytes, secret: Bytes) -> Tuple[bytes, bytes, int, bytes, int]:
     """The arguments every restsign_signer_new* and restsign_verifier_new* starts with."""
     s = _ffi.text(scheme, "scheme", Status.ERR_UNKNOWN_SCHEME)
     k = _ffi.to_bytes(key, "key")
