@@ -145,6 +145,10 @@ def test_state_file_errors(tmp_path):
     short = tmp_path / "short"
     short.write_bytes(path.read_bytes()[:40])  # a state file cut short
     raises(Status.ERR_NONCE_STATE_TRUNCATED, restsign.Nonce.file, str(short), "k", restsign.NonceUnit.MILLIS)
+    damaged = bytearray(path.read_bytes())
+    damaged[20] ^= 1  # one bit of the key's fingerprint flipped
+    (tmp_path / "damaged").write_bytes(bytes(damaged))
+    raises(Status.ERR_NONCE_STATE_CORRUPT, restsign.Nonce.file, str(tmp_path / "damaged"), "k", restsign.NonceUnit.MILLIS)
     foreign = tmp_path / "foreign"
     foreign.write_bytes(b"not a nonce state file, not at all, long enough to be one" * 4)
     raises(Status.ERR_NONCE_STATE_FOREIGN, restsign.Nonce.file, str(foreign), "k", restsign.NonceUnit.MILLIS)

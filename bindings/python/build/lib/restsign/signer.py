@@ -9,7 +9,6 @@ from typing import Callable, List, NoReturn, Optional, Tuple
 from . import _ffi
 from ._ffi import Bytes
 from ._status import Status
-from .errors import RestsignError
 from .nonce import Nonce
 
 __all__ = ["Signer"]
