@@ -33,6 +33,7 @@ import importlib
 import json
 import os
 import random
+import re
 import string
 import urllib.parse
 import uuid as uuidlib
@@ -202,6 +203,7 @@ def _plain_values(req, rng):
                                 for n, v in req.params])
 
 
+COINBASE_BRACKETS = "ccxt drops %5B<digits>%5D from a GET URL but signs it"
 RAW_GET = "ccxt puts the GET query percent-decoded in the URL and signs that (EXCHANGES.md quirks)"
 
 
@@ -261,6 +263,31 @@ def kraken_documented(req, out):
                      hashlib.sha512))
     return _compare_documented(out, "https://api.kraken.com" + req.endpoint.path, body,
                                {"API-Key": req.key, "API-Sign": sig})
+
+
+def coinbase_documented(signs_query):
+    def check(req, out):
+        # Coinbase /v2 and /api/v3 (HMAC keys): ts + METHOD + path (+ ?query for /v2) + body
+        q = urlencode(req.params) if req.method == "GET" else ""
+        body = "" if req.method == "GET" or not req.params else _json(req.params)
+        ts = str(req.time_ms // 1000)
+        msg = ts + req.method + req.endpoint.path + ("?" + q if q and signs_query else "") + body
+        sig = _hmac(req.secret.encode(), msg, hashlib.sha256).hex()
+        return _compare_documented(
+            out, "https://api.coinbase.com" + req.endpoint.path + ("?" + q if q else ""), body,
+            {"CB-ACCESS-KEY": req.key, "CB-ACCESS-SIGN": sig, "CB-ACCESS-TIMESTAMP": ts})
+    return check
+
+
+def _coinbase_quirk(req):
+    if req.method == "GET" and re.search(r"%5B\d*%5D", urlencode(req.params)):
+        return ("ccxt's urlencode_with_array_repeat deletes %5B<digits>%5D from the GET URL "
+                "(meant for array parameters) but signs the query with it")
+    return None
+
+
+def _coinbase_defuse(req, rng):
+    return replace(req, params=[(n, v.replace("[", "(")) for n, v in req.params])
 
 
 def htx_documented(req, out):
@@ -397,7 +424,9 @@ PRESETS = [
         E("POST", "/v2/accounts/abc-123/transactions", ("v2", "private"),
           "accounts/abc-123/transactions"),
         E("DELETE", "/v2/notifications/xyz", ("v2", "private"), "notifications/xyz"),
-    ], "https://api.coinbase.com", secret="coinbase"),
+    ], "https://api.coinbase.com", secret="coinbase",
+           quirk=_coinbase_quirk, defuse=_coinbase_defuse, documented=coinbase_documented(True),
+           deviations=("coinbase-array-brackets: " + COINBASE_BRACKETS,)),
     Preset("coinbase-v3", "coinbase", [
         E("GET", "/api/v3/brokerage/accounts", ("v3", "private"), "brokerage/accounts"),
         E("GET", "/api/v3/brokerage/orders/historical/batch", ("v3", "private"),
@@ -405,11 +434,15 @@ PRESETS = [
         E("POST", "/api/v3/brokerage/orders", ("v3", "private"), "brokerage/orders"),
         E("POST", "/api/v3/brokerage/orders/batch_cancel", ("v3", "private"),
           "brokerage/orders/batch_cancel"),
-    ], "https://api.coinbase.com", secret="coinbase"),
+    ], "https://api.coinbase.com", secret="coinbase",
+           quirk=_coinbase_quirk, defuse=_coinbase_defuse, documented=coinbase_documented(False),
+           deviations=("coinbase-array-brackets: " + COINBASE_BRACKETS,)),
     Preset("coinbase", "coinbase", [
         E("GET", "/api/v3/brokerage/accounts", ("v3", "private"), "brokerage/accounts"),
         E("POST", "/api/v3/brokerage/orders", ("v3", "private"), "brokerage/orders"),
-    ], "https://api.coinbase.com", secret="coinbase"),
+    ], "https://api.coinbase.com", secret="coinbase",
+           quirk=_coinbase_quirk, defuse=_coinbase_defuse, documented=coinbase_documented(False),
+           deviations=("coinbase-array-brackets: " + COINBASE_BRACKETS,)),
     Preset("bitfinex", "bitfinex", [
         E("POST", "/v2/auth/r/wallets", ("private",), "auth/r/wallets"),
         E("POST", "/v2/auth/r/orders", ("private",), "auth/r/orders"),

@@ -111,8 +111,16 @@ def check_mapping(names, count, seed):
         preset = cases.BY_NAME[name]
         rng, reqs = cases.requests_for(preset, seed, count)
         bad = None
+        triggered = 0
         for req in reqs:
             if preset.quirk and preset.quirk(req):
+                # the deviation is real: ccxt's output breaks the documented scheme here
+                out = ccxt_side(preset, req)
+                if not preset.documented(req, dict(out, body=out["body"] or "",
+                                                   headers=list(out["headers"].items()))):
+                    bad = f"{describe(req)}\n  named deviation not seen: {preset.quirk(req)}"
+                    break
+                triggered += 1
                 req = preset.defuse(req, rng)
             out = ccxt_side(preset, req)
             url = out["url"]
@@ -127,7 +135,8 @@ def check_mapping(names, count, seed):
                 if problems:
                     bad = f"{describe(req)}\n  documented check vs ccxt:\n" + "\n".join(problems)
                     break
-        print(f"{name:18} {'ok' if bad is None else 'FAILED'}")
+        note = f" ({triggered} requests show a named deviation)" if triggered else ""
+        print(f"{name:18} {'ok' if bad is None else 'FAILED'}{note}")
         if bad:
             failed.append(name)
             print(bad)
