@@ -349,7 +349,8 @@ def _raw_get_quirk(methods):
 
 
 def _htx_quirk(req):
-    if req.time_ms % 1000 >= 500:
+    # ccxt's ymdhms: int(round(ms / 1000)), Python's round half to even
+    if int(round(req.time_ms / 1000)) != req.time_ms // 1000:
         return "ccxt rounds the Timestamp's milliseconds to the nearest second (half-even); HTX's is the request second"
     return None
 
