@@ -319,6 +319,11 @@ impl Signer {
         running.finish()
     }
 
+    /// The binary HMAC of bytes already assembled.
+    pub(crate) fn tag_of(&self, message: &[u8]) -> crate::mac::Tag {
+        self.mac.tag(message)
+    }
+
     /// Writes the signature text into `out`, sized by [`Recipe::signature_len`].
     fn write_signature(&self, scope: &Scope<'_>, out: &mut [u8]) -> usize {
         if let Expr::Encode(encoding, inner) = &self.recipe.signature {

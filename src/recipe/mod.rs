@@ -161,6 +161,22 @@ pub struct Recipe {
     pub(crate) envelope: Option<Expr>,
     pub key_param: Option<String>,
     pub nonce_optional: bool,
+    /// What the parts use, worked out once when the recipe is built (signing asks on every call).
+    pub(crate) traits: Traits,
+}
+
+/// Facts about a recipe's parts that signing needs on every call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Traits {
+    pub uses_nonce: bool,
+    pub uses_time: bool,
+    pub uses_uuid: bool,
+    pub uses_json: bool,
+    pub signs_nonce_outside_params: bool,
+    pub signs_payload_only: bool,
+    /// Whether the values or the message read the parameters themselves (not only query or body).
+    pub reads_params: bool,
+    pub signed_call: bool,
 }
 
 impl Recipe {
@@ -204,8 +220,28 @@ impl Recipe {
             || self.inject.iter().any(|i| i.value.uses(token))
     }
 
+    /// Works out the recipe's [`Traits`] (once, when it is built).
+    pub(crate) fn compute_traits(&self) -> Traits {
+        let reads_params = self.all_parts().any(Expr::reads_params);
+        let (uses_time, uses_uuid) = (self.uses(Token::Ts), self.uses(Token::Uuid));
+        Traits {
+            uses_nonce: self.uses(Token::Nonce),
+            uses_time,
+            uses_uuid,
+            uses_json: self.all_parts().any(|e| e.any(&|x| matches!(x, Expr::Json(_)))),
+            signs_nonce_outside_params: self.nonce_outside_params(),
+            signs_payload_only: !uses_time && !uses_uuid && !reads_params && self.inject.iter().all(Inject::is_nonce),
+            reads_params,
+            signed_call: self.compute_signed_call(),
+        }
+    }
+
     /// Whether the nonce is signed or sent other than as an injected parameter (apiauth's header).
     pub fn signs_nonce_outside_params(&self) -> bool {
+        self.traits.signs_nonce_outside_params
+    }
+
+    fn nonce_outside_params(&self) -> bool {
         let t = Token::Nonce;
         self.message.uses(t)
             || self.signature.uses(t)
@@ -226,7 +262,7 @@ impl Recipe {
 
     /// Whether any part builds JSON (whose strings must be UTF-8).
     pub(crate) fn uses_json(&self) -> bool {
-        self.all_parts().any(|e| e.any(&|x| matches!(x, Expr::Json(_))))
+        self.traits.uses_json
     }
 
     /// Whether any part signs the UUID key's bytes.
@@ -236,25 +272,29 @@ impl Recipe {
 
     /// Whether the recipe draws a nonce.
     pub fn uses_nonce(&self) -> bool {
-        self.uses(Token::Nonce)
+        self.traits.uses_nonce
     }
 
     /// Whether the recipe reads the clock.
     pub fn uses_time(&self) -> bool {
-        self.uses(Token::Ts)
+        self.traits.uses_time
     }
 
     /// Whether the recipe draws a random UUID.
     pub fn uses_uuid(&self) -> bool {
-        self.uses(Token::Uuid)
+        self.traits.uses_uuid
     }
 
     /// Whether a signature can be made from a method, path and payload alone (the low-level
     /// `sign_into`): no clock, UUID, injected or signature parameters, and nothing read from the
     /// parameters themselves.
     pub fn signs_payload_only(&self) -> bool {
-        let reads_params = self.message.reads_params() || self.values.iter().any(|(_, e)| e.reads_params());
-        !self.uses_time() && !self.uses_uuid() && !reads_params && self.inject.iter().all(Inject::is_nonce)
+        self.traits.signs_payload_only
+    }
+
+    /// Whether the values or the message read the parameters themselves.
+    pub(crate) fn reads_params(&self) -> bool {
+        self.traits.reads_params
     }
 
     /// The header whose value is exactly `{token}` (the key, nonce or signature header), for the
@@ -280,7 +320,10 @@ impl Recipe {
 
     /// Whether the signature is MtGox's streaming "signed call": base64(key bytes, tag, payload).
     pub fn is_signed_call(&self) -> bool {
-        // Matched in place: this runs on every signature, which must not allocate.
+        self.traits.signed_call
+    }
+
+    fn compute_signed_call(&self) -> bool {
         match &self.signature {
             Expr::Encode(TextEncoding::Base64, inner) => matches!(
                 &**inner,

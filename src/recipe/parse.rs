@@ -438,12 +438,14 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
         envelope,
         key_param: doc.key_param,
         nonce_optional: doc.nonce_optional,
+        traits: Traits::default(),
     };
     check_whole(recipe)
 }
 
 /// Rules that span fields.
 fn check_whole(mut recipe: Recipe) -> Result<Recipe, Problem> {
+    recipe.traits = recipe.compute_traits();
     if recipe.uses(Token::Passphrase) {
         recipe.needs_passphrase = true;
     }
