@@ -105,7 +105,7 @@ sub sign {
 sub sign_fn {
     my ($self, $method, $path) = @_;
     my ($handle, $m, $p, $path_len) = _arguments($self, $method, $path);
-    Restsign::_into(\&_sign_into, $handle, $m, $p, $path_len, '', 0, 0);    # the library's checks of them, once
+    Restsign::_into(\&_sign_into, $handle, $m, $p, $path_len, '', 0, 1);    # the library's checks of them, once (nonce 1: apiauth refuses 0)
     return sub {
         my $n = $_[1];
         if (defined $_[0] && !utf8::is_utf8($_[0]) && (!defined $n || (length $n < 19 && $n ne '' && $n !~ tr/0-9//c))) {
