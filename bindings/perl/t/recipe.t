@@ -101,6 +101,16 @@ subtest 'presets' => sub {
     is $err->detail, undef, 'no parser detail for other errors';
 };
 
+subtest 'a JSON recipe signs as documented' => sub {
+    my $json = '{"name": "json-written", "hash": "sha384", "query_methods": ["GET"], "message": "{method} {path}{?query}", '
+        . '"signature": "HEX", "headers": {"Auth": "{key}:{signature}"}}';
+    my $req = Restsign::Signer->from_recipe(Restsign::Recipe->parse($json), key => 'jk', secret => 'js', base_url => 'https://h.test:8443')
+        ->request(GET => '/q')->param(a => 'x y')->sign;
+    is $req->url, 'https://h.test:8443/q?' . $req->query, 'the URL';
+    is query_pairs($req->query), [[a => 'x y']], 'the query';
+    is [$req->headers], ['Auth: jk:' . uc Digest::SHA::hmac_sha384_hex('GET /q?' . $req->query, 'js')], 'the header';
+};
+
 subtest 'a user recipe signs a GET as documented' => sub {
     my $secret = join '', map { chr int rand 256 } 1 .. 32;
     my $signer = Restsign::Signer->from_recipe(Restsign::Recipe->parse($MINE), key => 'my-key', secret => $secret);

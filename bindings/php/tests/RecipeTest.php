@@ -122,6 +122,28 @@ final class RecipeTest extends TestCase
         }
     }
 
+    public function testAJsonRecipeSignsAsDocumented(): void
+    {
+        $json = '{"name": "json-written", "hash": "sha384", "query_methods": ["GET"], "message": "{method} {path}{?query}", '
+            . '"signature": "HEX", "headers": {"Auth": "{key}:{signature}"}}';
+        $req = Signer::fromRecipe(Recipe::parse($json), 'jk', 'js', null, null, 'https://h.test:8443')
+            ->request('GET', '/q')->param('a', 'x y')->sign();
+        $this->assertSame('https://h.test:8443/q?' . $req->query(), $req->url());
+        $this->assertSame(['Auth: jk:' . strtoupper(hash_hmac('sha384', 'GET /q?' . $req->query(), 'js'))], $req->headers());
+        $this->assertSame(['a' => 'x y'], (static function (string $q): array { parse_str($q, $p); return $p; })($req->query()));
+    }
+
+    public function testTheUrlNeedsASignedRequest(): void
+    {
+        $req = Signer::fromRecipe(Recipe::parse(self::MINE), 'k', 's')->request('GET', '/x');
+        try {
+            $req->url();
+            $this->fail('an unsigned request lent its URL');
+        } catch (RestsignException $e) {
+            $this->assertSame(Status::ERR_NOT_SIGNED, $e->getCode());
+        }
+    }
+
     public function testAUserRecipeSignsAGetAsDocumented(): void
     {
         $secret = random_bytes(32);

@@ -82,7 +82,8 @@ sub _new_signer {
     }
     my $key    = Restsign::_bytes($arg{key}, 'key');
     my $secret = Restsign::_bytes($arg{secret}, 'secret');
-    my ($passphrase, $base_url) = map { defined $_ ? Restsign::_bytes($_, 'option') : undef } @arg{qw(passphrase base_url)};
+    my $passphrase = defined $arg{passphrase} ? Restsign::_bytes($arg{passphrase}, 'passphrase') : undef;
+    my $base_url   = defined $arg{base_url} ? Restsign::_bytes($arg{base_url}, 'base URL') : undef;
 
     my $options;
     if (defined $passphrase || defined $arg{nonce} || defined $base_url) {
