@@ -11,8 +11,8 @@ mod legacy;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use hmac::{Hmac, KeyInit, Mac};
-use restsign::encode::encode_pieces;
 use restsign::encode::TextEncoding;
+use restsign::encode::encode_pieces;
 use restsign::recipe::{KeyFormat, Recipe, SecretFormat};
 use restsign::{Message, Request, Signer};
 use sha2::{Sha256, Sha512};
@@ -67,7 +67,8 @@ fn sign_per_scheme(c: &mut Criterion) {
         let signer = signer(name);
         let (key, secret) = credentials(name);
         let old = legacy::signer::Signer::new(name, key, secret).expect("valid credentials");
-        let old_msg = legacy::signer::Message { method: MSG.method, path: MSG.path, payload: MSG.payload, nonce: MSG.nonce };
+        let old_msg =
+            legacy::signer::Message { method: MSG.method, path: MSG.path, payload: MSG.payload, nonce: MSG.nonce };
         let (mut out, mut old_out) = ([0u8; 1024], [0u8; 1024]);
         let n = signer.sign_into(&MSG, &mut out).unwrap();
         assert_eq!(old.sign_into(&old_msg, &mut old_out).unwrap(), n);
@@ -190,12 +191,21 @@ fn main() {
         let recipe = median_ns("sign_into_68B", &format!("recipe/{name}"), started);
         let before = median_ns("sign_into_68B", &format!("before/{name}"), started);
         if let (Some(recipe), Some(before)) = (recipe, before) {
-            println!("sign_into {name}: recipe engine {recipe:.1} ns, before {before:.1} ns: {:+.1}%", (recipe / before - 1.0) * 100.0);
+            println!(
+                "sign_into {name}: recipe engine {recipe:.1} ns, before {before:.1} ns: {:+.1}%",
+                (recipe / before - 1.0) * 100.0
+            );
         }
     }
-    let (whole, bare) = (median_ns("binance-get-3-params", "whole-request", started), median_ns("binance-get-3-params", "bare-hmac", started));
+    let (whole, bare) = (
+        median_ns("binance-get-3-params", "whole-request", started),
+        median_ns("binance-get-3-params", "bare-hmac", started),
+    );
     if let (Some(whole), Some(bare)) = (whole, bare) {
-        println!("binance GET, 3 params: whole request {whole:.1} ns, bare HMAC of its bytes {bare:.1} ns: {:.2}x", whole / bare);
+        println!(
+            "binance GET, 3 params: whole request {whole:.1} ns, bare HMAC of its bytes {bare:.1} ns: {:.2}x",
+            whole / bare
+        );
     }
 
     for group in ["hmac-sha512-hex-68B", "hmac-sha256-hex-68B"] {

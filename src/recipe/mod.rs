@@ -370,6 +370,21 @@ impl Recipe {
     }
 }
 
+/// The host (and port) of a base URL `http(s)://host[:port]` with no path, query or user part;
+/// None for anything else.
+pub(crate) fn base_url_host(url: &str) -> Option<&str> {
+    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let name_ok =
+        |name: &str| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._[]:".contains(&b));
+    // A port, when there is one, is 1 to 65535 (an IPv6 literal keeps its colons inside brackets).
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0) && p.bytes().all(|b| b.is_ascii_digit()));
+    (name_ok(name) && port_ok).then_some(host)
+}
+
 /// The built-in presets, parsed once on first use.
 pub fn presets() -> &'static [Arc<Recipe>] {
     static PRESETS: OnceLock<Vec<Arc<Recipe>>> = OnceLock::new();

@@ -213,13 +213,13 @@ pub(super) fn parse(text: &str) -> Result<Recipe, RecipeError> {
         serde_json::from_str(text).map_err(|e| RecipeError {
             line: e.line(),
             column: e.column(),
-            field: String::new(),
+            field: key_at(text, e.line(), e.column()),
             message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
         })?
     } else {
         toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((0, 0), |span| line_column(text, span.start));
-            RecipeError { line, column, field: String::new(), message: e.message().to_owned() }
+            RecipeError { line, column, field: key_at(text, line, column), message: e.message().to_owned() }
         })?
     };
     compile(doc).map_err(|e| {
@@ -237,6 +237,19 @@ struct Problem {
 
 fn problem(field: impl Into<String>, needle: impl Into<String>, message: impl Into<String>) -> Problem {
     Problem { field: field.into(), message: message.into(), needle: needle.into() }
+}
+
+/// The key being set where a parser stopped (`hash = "md5"`, `"body": "xml"`, `at = "middle"`
+/// inside an inline table), to name the field in its error; empty when there is none.
+fn key_at(text: &str, line: usize, column: usize) -> String {
+    let Some(line) = line.checked_sub(1).and_then(|i| text.lines().nth(i)) else { return String::new() };
+    let before: String = line.chars().take(column.saturating_sub(1)).collect();
+    // The last `key =` or `"key":` before the column, after any `{`, `[` or `,`.
+    let segment = before.rsplit([',', '{', '[']).next().unwrap_or_default().trim();
+    let Some((key, _)) = segment.split_once(['=', ':']) else { return String::new() };
+    let key = key.trim().trim_matches('"');
+    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+    if plain { key.to_owned() } else { String::new() }
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -450,7 +463,11 @@ fn check_whole(mut recipe: Recipe) -> Result<Recipe, Problem> {
         recipe.needs_passphrase = true;
     }
     if !recipe.signature.uses(Token::Tag) {
-        return Err(problem("signature", "signature", "the signature never uses {tag}: it would not depend on the secret"));
+        return Err(problem(
+            "signature",
+            "signature",
+            "the signature never uses {tag}: it would not depend on the secret",
+        ));
     }
     let placed = recipe.headers.iter().any(|(_, e)| e.uses(Token::Signature))
         || recipe.envelope.as_ref().is_some_and(|e| e.uses(Token::Signature))
@@ -490,9 +507,7 @@ fn split_base_url(url: &str) -> Result<(String, String), Problem> {
     if url.is_empty() {
         return Ok((String::new(), String::new()));
     }
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    let host = rest.filter(|h| !h.is_empty() && !h.contains(['/', '?', '#', ' ']) && !h.bytes().any(|b| b < 0x21));
-    match host {
+    match super::base_url_host(url) {
         Some(host) => Ok((url.to_owned(), host.to_owned())),
         None => Err(problem("base_url", url, format!("`{url}`: expected http(s)://host[:port], no path"))),
     }
