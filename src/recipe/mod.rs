@@ -134,6 +134,8 @@ pub struct Recipe {
     /// The same name, NUL-terminated, for the C API.
     pub c_name: CString,
     pub aliases: Vec<String>,
+    /// Aliases that send to another host (binanceusdm): each becomes a preset of its own.
+    pub variants: Vec<Variant>,
     pub about: String,
     pub hash: Hash,
     pub secret: SecretFormat,
@@ -163,6 +165,14 @@ pub struct Recipe {
     pub nonce_optional: bool,
     /// What the parts use, worked out once when the recipe is built (signing asks on every call).
     pub(crate) traits: Traits,
+}
+
+/// An alias of a recipe whose requests go to another host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    pub base_url: String,
+    pub host: String,
 }
 
 /// Facts about a recipe's parts that signing needs on every call.
@@ -389,13 +399,22 @@ pub(crate) fn base_url_host(url: &str) -> Option<&str> {
 pub fn presets() -> &'static [Arc<Recipe>] {
     static PRESETS: OnceLock<Vec<Arc<Recipe>>> = OnceLock::new();
     PRESETS.get_or_init(|| {
-        PRESET_SOURCES
-            .iter()
-            .map(|(file, text)| {
-                let recipe = Recipe::parse(text).unwrap_or_else(|e| panic!("preset {file}: {e}"));
-                Arc::new(recipe)
-            })
-            .collect()
+        let mut list = Vec::new();
+        for (file, text) in PRESET_SOURCES {
+            let recipe = Recipe::parse(text).unwrap_or_else(|e| panic!("preset {file}: {e}"));
+            // Each alias on another host is the same recipe under its own name and base URL.
+            for variant in &recipe.variants {
+                let mut other = recipe.clone();
+                other.c_name = CString::new(variant.name.clone()).expect("checked: no NUL in a name");
+                other.name = variant.name.clone();
+                other.about = format!("{} (as {}, on {})", recipe.about, recipe.name, variant.host);
+                (other.base_url, other.host) = (variant.base_url.clone(), variant.host.clone());
+                (other.aliases, other.variants) = (Vec::new(), Vec::new());
+                list.push(Arc::new(other));
+            }
+            list.insert(list.len() - recipe.variants.len(), Arc::new(recipe));
+        }
+        list
     })
 }
 

@@ -41,7 +41,7 @@ impl std::error::Error for RecipeError {}
 struct Doc {
     name: String,
     #[serde(default)]
-    aliases: Vec<String>,
+    aliases: Vec<AliasDoc>,
     #[serde(default)]
     about: String,
     hash: HashName,
@@ -90,6 +90,15 @@ struct Doc {
     key_param: Option<String>,
     #[serde(default)]
     nonce_optional: bool,
+}
+
+/// Another name for the recipe: the same recipe, or (with `base_url`) the same recipe sent to
+/// another host (binanceusdm, kucoinfutures).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AliasDoc {
+    Same(String),
+    Host { name: String, base_url: String },
 }
 
 fn yes() -> bool {
@@ -291,7 +300,18 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
             && n.len() <= 64
             && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
     };
-    for name in std::iter::once(&doc.name).chain(&doc.aliases) {
+    let mut aliases = Vec::new();
+    let mut variants = Vec::new();
+    for alias in &doc.aliases {
+        match alias {
+            AliasDoc::Same(name) => aliases.push(name.clone()),
+            AliasDoc::Host { name, base_url } => {
+                let (url, host) = split_base_url(base_url)?;
+                variants.push(Variant { name: name.clone(), base_url: url, host });
+            }
+        }
+    }
+    for name in std::iter::once(&doc.name).chain(&aliases).chain(variants.iter().map(|v| &v.name)) {
         if !name_ok(name) {
             return Err(problem("name", name, format!("`{name}` is not a recipe name (1 to 64 of a-z 0-9 - _ .)")));
         }
@@ -395,7 +415,8 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
     let recipe = Recipe {
         c_name: CString::new(doc.name.clone()).expect("checked: no NUL in a name"),
         name: doc.name,
-        aliases: doc.aliases,
+        aliases,
+        variants,
         about: doc.about,
         hash: match doc.hash {
             HashName::Sha256 => Hash::Sha256,
