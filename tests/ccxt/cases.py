@@ -19,8 +19,7 @@ Where ccxt deviates from the exchange's documented scheme, a preset names the de
   `defuse(req, rng)` gives a request without the trigger, which is compared with ccxt as usual.
 - `drop_headers`: broker tags ccxt adds that are not part of the exchange's scheme.
 - `normalise(ccxt_out)`: a named rewrite of ccxt's output that does not touch what is signed.
-- `alias_host`: an alias signs like its preset but ccxt sends it to another host (the recipe has a
-  single base_url; see NOTES.md): the URL is compared after putting the recipe's host in.
+- `recipe_file`: the recipe is this file (a recipe a user wrote), not a built-in preset.
 
 Other preset tables: any `cases_*.py` beside this file that defines `PRESETS` (a list of Preset)
 is merged in after these.
@@ -78,7 +77,7 @@ class Preset:
     passphrase: bool = False
     nonce: bool = False                  # the recipe signs restsign's nonce: ccxt's is patched to it
     reserved: tuple = ()
-    alias_host: bool = False
+    recipe_file: Optional[str] = None
     drop_headers: tuple = ()
     normalise: Optional[Callable] = None
     quirk: Optional[Callable] = None
@@ -501,7 +500,7 @@ PRESETS = [
         E("DELETE", "/api/v1/orders", ("futuresPrivate",), "orders"),
     ], "https://api-futures.kucoin.com", passphrase=True, reserved=("version",),
            quirk=_raw_get_quirk(("GET", "DELETE")), defuse=_plain_values,
-           documented=kucoin_documented("https://api.kucoin.com"),
+           documented=kucoin_documented("https://api-futures.kucoin.com"),
            deviations=("kucoin-raw-query (as kucoin)",)),
     Preset("gate", "gate", [
         E("GET", "/api/v4/spot/accounts", ("private", "spot"), "accounts"),
@@ -574,6 +573,12 @@ PRESETS = [
         E("GET", "/api/v2/private/get_open_orders_by_currency", ("private",),
           "get_open_orders_by_currency"),
     ], "https://www.deribit.com", nonce=True),
+    # A recipe a user writes for an exchange restsign does not ship (docs/EXCHANGES.md's example).
+    Preset("latoken", "latoken", [
+        E("GET", "/v2/auth/account", ("private",), "auth/account"),
+        E("GET", "/v2/auth/order", ("private",), "auth/order"),
+        E("POST", "/v2/auth/order/place", ("private",), "auth/order/place"),
+    ], "https://api.latoken.com", recipe_file="docs/recipes/latoken.toml"),
 ]
 
 

@@ -38,10 +38,6 @@ def ccxt_side(preset, req):
                            req.time_ms, req.nonce if preset.nonce else None, req.uuid)
     if preset.normalise:
         out = preset.normalise(out)
-    if preset.alias_host:
-        # named step "alias host": the alias signs like its preset, ccxt just sends it elsewhere
-        u, b = urlsplit(out["url"]), urlsplit(preset.base_url)
-        out["url"] = u._replace(scheme=b.scheme, netloc=b.netloc).geturl()
     # kept aside: the exchange needs it to read a body, though it does not authenticate
     out["content_type"] = content_type(out["headers"].items())
     # named step "broker headers": ccxt's own tags, not the exchange's scheme
@@ -88,7 +84,11 @@ def run_preset(rs, preset, count, seed, seen=None):
     requests checked (with ccxt, or against the documented scheme) into `seen` (cases.KINDS)."""
     seen = {} if seen is None else seen
     try:
-        recipe = rs.preset(preset.name)
+        if preset.recipe_file:
+            with open(preset.recipe_file, encoding="utf-8") as f:
+                recipe = rs.parse(f.read())
+        else:
+            recipe = rs.preset(preset.name)
     except (RestsignError, AttributeError, OSError, LookupError) as e:
         return 0, 0, f"no recipe: {e}"
     rng, reqs = cases.requests_for(preset, seed, count)

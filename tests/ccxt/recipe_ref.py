@@ -20,12 +20,20 @@ HASHES = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib.
 
 
 class Reference:
+    def parse(self, text):
+        return tomllib.loads(text)
+
     def preset(self, name):
         for path in glob.glob(os.path.join(PRESET_DIR, "*.toml")):
             with open(path, "rb") as f:
                 doc = tomllib.load(f)
-            if doc["name"] == name or name in doc.get("aliases", []):
+            if doc["name"] == name:
                 return doc
+            for alias in doc.get("aliases", []):
+                if alias == name:
+                    return doc
+                if isinstance(alias, dict) and alias["name"] == name:
+                    return {**doc, "name": name, "base_url": alias["base_url"]}
         raise LookupError(f"no preset {name!r} in {PRESET_DIR}")
 
     def sign(self, r, key, secret, passphrase, method, path, params, time_ms, nonce, uuid):
