@@ -47,6 +47,23 @@ pub enum Error {
     /// A verifier's key lookup reported a failure (its store could not be read), so the request
     /// could not be checked. Not a verdict: an unknown key is `Verdict::UnknownKey`.
     KeyLookupFailed,
+    /// A state directory or file is not owned by the effective user (and is not in a directory set
+    /// up for group sharing): someone else could rewrite it.
+    StateNotOwned,
+    /// A state directory or file is writable by others.
+    StateWritableByOthers,
+    /// A state directory or file is writable by its group, outside a directory set up for sharing
+    /// (setgid, its group one of the caller's groups).
+    StateGroupWritable,
+    /// The state file (or its directory) is a symbolic link.
+    StateSymlink,
+    /// A FIFO, device, socket or directory where a state file should be (or a file where the
+    /// state directory should be).
+    StateNotRegular,
+    /// The state file was cut short or rewritten while in use.
+    StateChanged,
+    /// No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
+    StateNoHome,
 }
 
 impl Error {
@@ -76,6 +93,25 @@ impl Error {
             Error::NonceOutOfRange => c"the nonce must be between 1 and 2^63-1",
             Error::JsonNotUtf8 => c"a parameter of a JSON request is not valid UTF-8",
             Error::KeyLookupFailed => c"the key lookup reported a failure: the request could not be checked",
+            Error::StateNotOwned => {
+                c"the state directory or file is not owned by you, so someone else could reset it: remove it (or use another directory); to share state between users, use a setgid directory of a group you are in"
+            }
+            Error::StateWritableByOthers => {
+                c"the state directory or file is writable by others, who could reset it: remove it or chmod o-w"
+            }
+            Error::StateGroupWritable => {
+                c"the state directory or file is group-writable outside a shared directory: chmod g-w, or to share it use a directory you named, setgid (chmod g+s) and of a group you are in"
+            }
+            Error::StateSymlink => c"the state file or directory is a symbolic link, which is refused: replace it with the real one",
+            Error::StateNotRegular => {
+                c"a FIFO, device, socket or directory is where the state file should be (or a file where its directory should be): remove it"
+            }
+            Error::StateChanged => {
+                c"the state file was truncated or overwritten while in use; restsign will not reset it: restore or remove it"
+            }
+            Error::StateNoHome => {
+                c"no state directory: set $XDG_STATE_HOME or $HOME, or give a state file path"
+            }
         }
     }
 }

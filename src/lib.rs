@@ -21,6 +21,7 @@ pub mod nonce;
 mod request;
 pub mod scheme;
 mod signer;
+mod state;
 pub mod verify;
 
 pub use error::Error;

@@ -83,6 +83,26 @@ pub const RESTSIGN_ERR_NONCE_OUT_OF_RANGE: restsign_status = 28;
 /// A verifier's key lookup callback reported a failure: the request could not be checked.
 pub const RESTSIGN_ERR_KEY_LOOKUP_FAILED: restsign_status = 29;
 
+// State directories and files refused before use (60-69). Nothing is repaired silently.
+/// A state directory or file is not owned by the effective user (outside a directory set up for
+/// group sharing): someone else could reset it. Remove it or use another directory.
+pub const RESTSIGN_ERR_STATE_NOT_OWNED: restsign_status = 60;
+/// A state directory or file is writable by others: remove it or `chmod o-w`.
+pub const RESTSIGN_ERR_STATE_WRITABLE_BY_OTHERS: restsign_status = 61;
+/// A state directory or file is group-writable outside a directory named by the caller that is
+/// setgid with one of the caller's groups (the one way to share state between users).
+pub const RESTSIGN_ERR_STATE_GROUP_WRITABLE: restsign_status = 62;
+/// The state file or its directory is a symbolic link.
+pub const RESTSIGN_ERR_STATE_SYMLINK: restsign_status = 63;
+/// A FIFO, device, socket or directory is where the state file should be (or a file where the
+/// state directory should be).
+pub const RESTSIGN_ERR_STATE_NOT_REGULAR: restsign_status = 64;
+/// The state file was truncated or overwritten while in use (draws stop until it is restored or
+/// removed).
+pub const RESTSIGN_ERR_STATE_CHANGED: restsign_status = 65;
+/// No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
+pub const RESTSIGN_ERR_STATE_NO_HOME: restsign_status = 66;
+
 // Verdicts of restsign_verifier_check (40 and up).
 /// The signature does not match the request (the verdict holds what was expected).
 pub const RESTSIGN_ERR_BAD_SIGNATURE: restsign_status = 40;
@@ -104,7 +124,7 @@ pub const RESTSIGN_MAX_TAG_LEN: usize = 128;
 const _: () = assert!(RESTSIGN_MAX_TAG_LEN == crate::MAX_TAG_TEXT_LEN);
 
 /// Core errors and their status codes: one table, read both ways.
-const CORE_ERRORS: [(Error, restsign_status); 21] = [
+const CORE_ERRORS: [(Error, restsign_status); 28] = [
     (Error::UnknownScheme, RESTSIGN_ERR_UNKNOWN_SCHEME),
     (Error::EmptySecret, RESTSIGN_ERR_EMPTY_SECRET),
     (Error::SecretNotBase64, RESTSIGN_ERR_SECRET_NOT_BASE64),
@@ -126,6 +146,13 @@ const CORE_ERRORS: [(Error, restsign_status); 21] = [
     (Error::JsonNotUtf8, RESTSIGN_ERR_JSON_NOT_UTF8),
     (Error::NonceOutOfRange, RESTSIGN_ERR_NONCE_OUT_OF_RANGE),
     (Error::KeyLookupFailed, RESTSIGN_ERR_KEY_LOOKUP_FAILED),
+    (Error::StateNotOwned, RESTSIGN_ERR_STATE_NOT_OWNED),
+    (Error::StateWritableByOthers, RESTSIGN_ERR_STATE_WRITABLE_BY_OTHERS),
+    (Error::StateGroupWritable, RESTSIGN_ERR_STATE_GROUP_WRITABLE),
+    (Error::StateSymlink, RESTSIGN_ERR_STATE_SYMLINK),
+    (Error::StateNotRegular, RESTSIGN_ERR_STATE_NOT_REGULAR),
+    (Error::StateChanged, RESTSIGN_ERR_STATE_CHANGED),
+    (Error::StateNoHome, RESTSIGN_ERR_STATE_NO_HOME),
 ];
 
 pub(crate) fn status_of(err: Error) -> restsign_status {
