@@ -204,6 +204,13 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, default_value_t = 1 << 20)]
     max_body: usize,
+    /// Open connections at most; one more is answered 503 and closed.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Request body bytes held in memory across all connections at most; a body that would go past
+    /// it is answered 503 (bodies up to 16 KiB are always read).
+    #[arg(long, default_value_t = 32 << 20)]
+    max_buffered: usize,
 }
 
 /// One secret per key, all from one kind of source.
@@ -515,6 +522,8 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         max_body: args.max_body,
         header: Duration::from_secs(10),
         body: Duration::from_secs(10),
+        max_connections: args.max_connections as usize,
+        max_buffered: args.max_buffered,
     };
     let exchange = Arc::new(Exchange { routes, style: Style::of(scheme) });
     // Signals are caught from here on, so a client that sees the line below can stop us cleanly.
