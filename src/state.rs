@@ -110,7 +110,7 @@ impl Dir {
         let c_path = cstr(path.as_os_str().as_bytes())?;
         // SAFETY: a NUL-terminated path; the result is checked.
         let fd = unsafe {
-            libc::open(c_path.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            libc::open(c_path.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
         };
         if fd < 0 {
             let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
