@@ -74,14 +74,19 @@
  * default directory is never shared).
  *
  * Guarantee: every draw reads and writes the file under an exclusive lock (`flock`) and checks
- * with `fstat` that it is whole and still has a name before the value is handed out. A file
- * deleted or renamed over while in use is noticed at the next draw of any process that has it
- * open, which moves to the file at the path (creating it if missing) carrying the old file's last
- * value into it: processes that had the file open never hand out a value twice. A process that
- * starts while the path is empty and no process holding the old file has drawn since it was
- * deleted starts from the clock. A file truncated or rewritten while in use is an error
- * (`RESTSIGN_ERR_STATE_CHANGED`), never a signal. Creation writes an unnamed file and links it
- * into place, so a creator killed at any point leaves nothing behind.
+ * with `fstat` that it is whole and still has all its names before the value is handed out. Each
+ * state file has a second name, `.<name>.keep` beside it, so deleting the state file (by hand, by a
+ * cleaner) loses nothing even with no process running: the next use links it back. A name deleted
+ * or renamed over while in use is noticed at the next draw of any process that has the file open,
+ * which moves to the state at the path carrying its last value into it; a process that has to
+ * create the file (both names gone) first looks for deleted copies still held open by this user's
+ * running processes (`/proc/PID/fd`) and starts above them. So no value is handed out twice unless
+ * both names are deleted while no running process holds the file (the sequence then starts again
+ * from the clock, and values drawn faster than the unit, ahead of the clock, could repeat), or an
+ * older copy is renamed over the file (processes that start on it before a holder draws again go
+ * on from its older value). A file truncated or rewritten while in use is an error
+ * (`RESTSIGN_ERR_STATE_CHANGED`), never a signal. Creation writes an unnamed file (`O_TMPFILE`) and
+ * links it into place, so a creator killed at any point leaves no temporary file behind.
  *
  * In-memory nonces (`restsign_nonce_new_memory`) repeat across processes and restarts: they are
  * for callers who ask for them by name.

@@ -87,7 +87,9 @@ impl Counter {
     /// Every use reads and writes the file under an exclusive `flock` and checks that it still has
     /// a name: a file deleted or renamed over while in use is noticed at the next draw, which moves
     /// to the file then at the path (creating it if missing) and carries the old file's last value
-    /// into it, so no value is handed out twice by processes that had it open.
+    /// into it; a process creating the file starts above any deleted copy this user's running
+    /// processes still hold. So no value is handed out twice while any process holds the file
+    /// (the limits are stated at `restsign_nonce` in the C header).
     pub fn open_file(path: &Path, key: &[u8], unit: NonceUnit) -> Result<Counter, Error> {
         let (dir, name) = crate::state::split(path)?;
         let may_share = crate::state::may_share(&dir);

@@ -12,8 +12,10 @@
 //! Why `pread`/`pwrite` under `flock` and not a shared mapping: a mapping of a file someone
 //! truncates kills the process with SIGBUS on the next touch, and checking the size first leaves a
 //! window. A short `pread` is just an error. Each draw also `fstat`s the descriptor: a file that
-//! was deleted (or renamed over) has no links left, and the draw moves to the file now at the path,
-//! carrying the deleted file's last value into it, before it hands anything out.
+//! lost one of its two names (it has a second, kept name: see `keep_name`) was deleted or renamed
+//! over, and the draw moves to the state now at the path, carrying the old file's last value into
+//! it, before it hands anything out. The guarantee and its limits are stated at `restsign_nonce`
+//! (`src/ffi/nonce.rs`).
 
 use crate::error::Error;
 use std::ffi::{CString, OsStr, OsString};
@@ -184,6 +186,102 @@ impl Dir {
         }
     }
 
+    /// The highest last value in deleted copies of `name` that this user's running processes still
+    /// hold open (found through `/proc/PID/fd`, whose links read `<path> (deleted)`), 0 if none.
+    /// Without this, a process started after the file was deleted, and before any holder drew again
+    /// (a holder that is idle, or blocked writing its output), would start again from the clock.
+    /// Only when a file is created, so its cost (a walk of /proc) is paid once per file.
+    fn deleted_but_held(&self, name: &CString, header: &[u8; STATE_LEN], validate: Validate) -> u64 {
+        let Ok(dir) = std::fs::read_link(format!("/proc/self/fd/{}", self.fd.as_raw_fd())) else { return 0 };
+        let mut wanted = dir.join(OsStr::from_bytes(name.as_bytes())).into_os_string();
+        wanted.push(" (deleted)");
+        let Ok(procs) = std::fs::read_dir("/proc") else { return 0 };
+        let mut highest = 0;
+        for proc in procs.flatten() {
+            if !proc.file_name().as_bytes().iter().all(u8::is_ascii_digit) {
+                continue;
+            }
+            let Ok(fds) = std::fs::read_dir(proc.path().join("fd")) else { continue }; // not ours
+            for fd in fds.flatten() {
+                if std::fs::read_link(fd.path()).is_ok_and(|target| target.as_os_str() == wanted) {
+                    highest = highest.max(self.held_value(&fd.path(), header, validate).unwrap_or(0));
+                }
+            }
+        }
+        highest
+    }
+
+    /// The last value of a held copy, reopened through its /proc link and checked like any file.
+    fn held_value(&self, link: &Path, header: &[u8; STATE_LEN], validate: Validate) -> Option<u64> {
+        let file = std::fs::OpenOptions::new().read(true).write(true).open(link).ok()?;
+        self.check_file(&fstat(file.as_raw_fd()).ok()?).ok()?;
+        let _lock = Flock::exclusive(&file).ok()?;
+        validate_file(&file, header, validate).ok()
+    }
+
+    /// Gives `file` the name `name` (`EEXIST` is fine: someone else did).
+    fn link(&self, file: &File, name: &CString) -> Result<(), Error> {
+        let proc_path = cstr(format!("/proc/self/fd/{}", file.as_raw_fd()).as_bytes())?;
+        // SAFETY: NUL-terminated paths and a live directory descriptor.
+        let rc = unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                proc_path.as_ptr(),
+                self.fd.as_raw_fd(),
+                name.as_ptr(),
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        };
+        match rc {
+            0 => Ok(()),
+            _ if std::io::Error::last_os_error().raw_os_error() == Some(libc::EEXIST) => Ok(()),
+            _ => Err(last_os_error()),
+        }
+    }
+
+    /// Makes `keep` a second name of `file` (replacing a kept name of an older file) and returns the
+    /// link count. Best effort: where it cannot (no /proc, no hard links), the file has one name.
+    fn keep(&self, file: &File, keep: &CString) -> libc::nlink_t {
+        let links = |file: &File| fstat(file.as_raw_fd()).map_or(1, |st| st.st_nlink);
+        if links(file) >= 2 {
+            return links(file);
+        }
+        let Ok(tmp) = cstr(format!(".restsign-{:016x}.tmp", random_u64()).as_bytes()) else { return 1 };
+        let dirfd = self.fd.as_raw_fd();
+        // Linked under a temporary name, then renamed over any older kept name in one step.
+        if self.link(file, &tmp).is_ok() {
+            // SAFETY: live directory descriptor, NUL-terminated names.
+            if unsafe { libc::renameat(dirfd, tmp.as_ptr(), dirfd, keep.as_ptr()) } != 0 {
+                // SAFETY: as above.
+                unsafe { libc::unlinkat(dirfd, tmp.as_ptr(), 0) };
+            }
+        }
+        links(file)
+    }
+
+    /// An exclusive `flock` on the directory itself, held while a file is created and released
+    /// when the returned descriptor is closed (`None` if the directory cannot be opened for it;
+    /// creation then goes on unserialised).
+    fn lock_for_creation(&self) -> Option<File> {
+        let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+        // SAFETY: live directory descriptor, NUL-terminated ".".
+        let fd = unsafe { libc::openat(self.fd.as_raw_fd(), c".".as_ptr(), flags) };
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: a descriptor we just opened and own.
+        let dir = unsafe { File::from_raw_fd(fd) };
+        loop {
+            // SAFETY: a live descriptor.
+            if unsafe { libc::flock(dir.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Some(dir);
+            }
+            if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                return None;
+            }
+        }
+    }
+
     fn stat_at(&self, name: &CString) -> Result<libc::stat, Error> {
         // SAFETY: all-zero is a valid stat.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -278,10 +376,24 @@ pub(crate) struct StateFile {
     dir: PathBuf,
     may_share: bool,
     name: CString,
+    /// The file's second name (see `keep_name`).
+    keep: CString,
     /// The record a new file starts with (last value 0).
     header: [u8; STATE_LEN],
     validate: Validate,
-    file: Mutex<File>,
+    /// The open file and the number of names it had when opened (2 with its kept name): fewer
+    /// means one was deleted or renamed over.
+    file: Mutex<(File, libc::nlink_t)>,
+}
+
+/// Every state file has a second name, `.<name>.keep`, so that deleting the state file (by hand,
+/// by a cleaner) does not lose the sequence even when no process has it open: the next use links
+/// the state back under its name. Only deleting both loses it.
+fn keep_name(name: &CString) -> Result<CString, Error> {
+    let mut keep = b".".to_vec();
+    keep.extend_from_slice(name.as_bytes());
+    keep.extend_from_slice(b".keep");
+    cstr(&keep)
 }
 
 impl StateFile {
@@ -294,28 +406,37 @@ impl StateFile {
         validate: Validate,
     ) -> Result<StateFile, Error> {
         let name = cstr(name.as_bytes())?;
-        let (file, _) = open_or_create(dir, may_share, &name, &header, 0, validate)?;
-        Ok(StateFile { dir: dir.to_owned(), may_share, name, header, validate, file: Mutex::new(file) })
+        let keep = keep_name(&name)?;
+        let file = open_or_create(dir, may_share, &name, &keep, &header, 0, validate)?;
+        Ok(StateFile { dir: dir.to_owned(), may_share, name, keep, header, validate, file: Mutex::new(file) })
     }
 
     /// Runs `change(last)` on the file's last value under an exclusive lock, writes back the new
     /// value it returns (if different) and returns its answer. The value is handed out only after
-    /// the write, and only if the file is still the one at the path: if it was deleted or replaced,
-    /// this moves to the file at the path now, carrying the old file's last value into it.
+    /// the write, and only if the file still has all its names: if one was deleted or renamed
+    /// over, this moves to the state at the path now, carrying the old file's last value into it.
     pub(crate) fn update<R>(&self, mut change: impl FnMut(u64) -> Result<(u64, R), Error>) -> Result<R, Error> {
-        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut guard = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (file, links) = &mut *guard;
         let mut carry = 0;
         loop {
-            let lock = Flock::exclusive(&file)?;
-            let (stored, linked) = self.read(&file)?;
-            if !linked {
-                // Deleted or renamed over: every draw from it happened before (they all hold this
-                // lock and see the link count), so `stored` is the highest value it handed out.
+            let lock = Flock::exclusive(file)?;
+            let (stored, now_links) = self.read(file)?;
+            if now_links < *links {
+                // A name deleted or renamed over: every draw from this file happened before (they
+                // all hold this lock and see the link count), so `stored` is the highest value it
+                // handed out.
                 drop(lock);
                 carry = carry.max(stored);
-                let (moved, _) =
-                    open_or_create(&self.dir, self.may_share, &self.name, &self.header, carry, self.validate)?;
-                *file = moved;
+                (*file, *links) = open_or_create(
+                    &self.dir,
+                    self.may_share,
+                    &self.name,
+                    &self.keep,
+                    &self.header,
+                    carry,
+                    self.validate,
+                )?;
                 continue;
             }
             let last = stored.max(carry);
@@ -328,9 +449,9 @@ impl StateFile {
         }
     }
 
-    /// The last value, and whether the file still has a name (`st_nlink > 0`). A file cut short or
-    /// rewritten while in use is `StateChanged`.
-    fn read(&self, file: &File) -> Result<(u64, bool), Error> {
+    /// The last value and the file's link count. A file cut short or rewritten while in use is
+    /// `StateChanged`.
+    fn read(&self, file: &File) -> Result<(u64, libc::nlink_t), Error> {
         let mut record = [0u8; STATE_LEN];
         let n = file.read_at(&mut record, 0).map_err(|e| io_error(&e))?;
         let st = fstat(file.as_raw_fd())?;
@@ -341,32 +462,48 @@ impl StateFile {
             Error::NonceStateCorrupt | Error::NonceStateForeign | Error::NonceStateTruncated => Error::StateChanged,
             other => other,
         })?;
-        Ok((last, st.st_nlink > 0))
+        Ok((last, st.st_nlink))
     }
 }
 
-/// Opens `name` in `dir` (checked), or creates it with last value `seed`; returns the file and
-/// its last value.
+/// Opens `name` in `dir` (checked), or relinks it from its kept name, or creates it with last
+/// value `seed`; returns the file and its link count once its kept name is in place.
 fn open_or_create(
     dir: &Path,
     may_share: bool,
     name: &CString,
+    keep: &CString,
     header: &[u8; STATE_LEN],
     seed: u64,
     validate: Validate,
-) -> Result<(File, u64), Error> {
+) -> Result<(File, libc::nlink_t), Error> {
     let dir = Dir::open(dir, may_share)?;
     loop {
         if let Some(file) = dir.open_file(name)? {
-            let last = validate_file(&file, header, validate)?;
-            return Ok((file, last));
+            validate_file(&file, header, validate)?;
+            let links = dir.keep(&file, keep);
+            return Ok((file, links));
         }
+        // Creators take turns, so that what one finds (below) cannot grow stale before it links
+        // its file: a file that appears meanwhile was made by a creator holding this lock.
+        let _creating = dir.lock_for_creation();
+        if dir.open_file(name)?.is_some() {
+            continue;
+        }
+        // The state file was deleted: its kept name still holds the sequence.
+        if let Some(kept) = dir.open_file(keep)? {
+            validate_file(&kept, header, validate)?;
+            dir.link(&kept, name)?;
+            continue;
+        }
+        // Both names gone. Processes may still hold it open: start above them.
+        let seed = seed.max(dir.deleted_but_held(name, header, validate));
         let mut record = *header;
         record[LAST_AT..LAST_AT + 8].copy_from_slice(&seed.to_ne_bytes());
-        if let Some(file) = dir.create_file(name, &record)? {
-            return Ok((file, seed));
-        }
-        // Someone else created it meanwhile: open theirs.
+        // Then opened by its name like any (the loop), never used through the descriptor that
+        // made it: /proc shows an O_TMPFILE descriptor as `#inode`, which the search above for
+        // held copies would not recognise once the file is deleted.
+        drop(dir.create_file(name, &record)?);
     }
 }
 

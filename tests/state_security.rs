@@ -391,7 +391,7 @@ fn stale_temporary_files_do_not_matter_and_killed_creators_leave_none() {
     let left: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with('.'))
+        .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert_eq!(left.len(), planted, "temporary files left behind: {left:?}");
 }
