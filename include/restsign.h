@@ -59,7 +59,7 @@
  * own reference to it, so it may be freed while they live.
  *
  * Where state lives: signers without a source of their own, and `restsign_nonce_new_file` with a
- * NULL path, use the per-key file `nonce-<hash of the key>` in the state directory,
+ * NULL path, use the per-key file `nonce-<hash of the key>-<unit>` in the state directory,
  * `$XDG_STATE_HOME/restsign` (default `~/.local/state/restsign`, created 0700): not a runtime or
  * temp directory, which logind and tmp cleaners empty. Before use the directory and the file are
  * checked: owned by the effective user, not writable by others, not writable by the group, a
@@ -417,7 +417,8 @@ RESTSIGN_MUST_USE restsign_status restsign_nonce_new_memory(int32_t unit, restsi
 /**
  * A source shared by every process of this user on the host through a state file: at `path`
  * (NUL-terminated; its directory is created 0700 if missing), or when `path` is NULL the default
- * for `key` (`$XDG_STATE_HOME/restsign/nonce-<hash of the key>`, default `~/.local/state/...`;
+ * for `key` (`$XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>`, default
+ * `~/.local/state/...`;
  * the file signers use by default). The file is created (0600; 0660 in a shared directory) if
  * missing; its last value survives process exit, `kill -9` and restarts. The directory and file
  * are checked first (see `restsign_nonce`): `RESTSIGN_ERR_STATE_*`. A file that is too short, not
@@ -706,7 +707,7 @@ restsign_status restsign_signer_new_with_nonce(const char *scheme,
 /**
  * Like `restsign_signer_new`, with request nonces shared by every process on this host that
  * signs with this key: a state file at `state_path` (NUL-terminated), or when `state_path` is
- * NULL the default per-key file `$XDG_STATE_HOME/restsign/nonce-<hash of the key>` (default
+ * NULL the default per-key file `$XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>` (default
  * `~/.local/state/restsign/…`), in the scheme's default unit, opened and checked now. Errors of
  * the state file: `RESTSIGN_ERR_STATE_*` and `RESTSIGN_ERR_NONCE_STATE_*` (see `restsign_nonce`).
  *

@@ -255,7 +255,7 @@ pub fn default_source(key: &[u8], unit: NonceUnit) -> Result<Arc<dyn NonceSource
     static SOURCES: Registry = Mutex::new(Vec::new());
     shared_per_process(&SOURCES, key, unit, || {
         let dir = crate::state::default_state_dir()?;
-        let counter = Counter::open_in(&dir, &state_file_name(key), false, key, unit)?;
+        let counter = Counter::open_in(&dir, &state_file_name(key, unit), false, key, unit)?;
         Ok(ClockNonce::new(counter, unit))
     })
 }
@@ -290,14 +290,23 @@ fn fingerprint(key: &[u8]) -> Fingerprint {
     hash.finalize().into()
 }
 
-fn state_file_name(key: &[u8]) -> std::ffi::OsString {
+/// One file per key and unit: a key used by two schemes of different units (as tests do) keeps
+/// two sequences rather than failing with a foreign file.
+fn state_file_name(key: &[u8], unit: NonceUnit) -> std::ffi::OsString {
     let name: String = fingerprint(key)[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("nonce-{name}").into()
+    let unit = match unit {
+        NonceUnit::Seconds => "s",
+        NonceUnit::Millis => "ms",
+        NonceUnit::Micros => "us",
+        NonceUnit::TenMicros => "10us",
+    };
+    format!("nonce-{name}-{unit}").into()
 }
 
-/// The default state file for `key`: `nonce-<hash of the key>` in [`default_state_dir`].
-pub fn default_state_path(key: &[u8]) -> PathBuf {
-    default_state_dir().join(state_file_name(key))
+/// The default state file for `key` and `unit`: `nonce-<hash of the key>-<unit>` in
+/// [`default_state_dir`], the file [`default_source`] uses.
+pub fn default_state_path(key: &[u8], unit: NonceUnit) -> PathBuf {
+    default_state_dir().join(state_file_name(key, unit))
 }
 
 /// Stands for the default state directory when no home directory is known: opening anything under
@@ -458,10 +467,11 @@ mod tests {
 
     #[test]
     fn default_path_names_a_hash_of_the_key_only() {
-        let p = default_state_path(b"my-api-key");
+        let p = default_state_path(b"my-api-key", NonceUnit::Millis);
         let name = p.file_name().unwrap().to_str().unwrap();
-        assert!(name.starts_with("nonce-") && name.len() == "nonce-".len() + 32, "{name}");
+        assert!(name.starts_with("nonce-") && name.len() == "nonce-".len() + 32 + "-ms".len(), "{name}");
         assert!(!p.to_str().unwrap().contains("my-api-key"));
-        assert_ne!(p, default_state_path(b"my-api-key2"));
+        assert_ne!(p, default_state_path(b"my-api-key2", NonceUnit::Millis));
+        assert_ne!(p, default_state_path(b"my-api-key", NonceUnit::Micros));
     }
 }

@@ -122,7 +122,7 @@ struct SignArgs {
     #[arg(long)]
     nonce: Option<u64>,
     /// Nonce state file shared with other signers of this key [default: the per-key file under
-    /// $XDG_RUNTIME_DIR/restsign or /tmp/restsign-UID].
+    /// $XDG_STATE_HOME/restsign, default ~/.local/state/restsign].
     #[arg(long, value_name = "PATH", conflicts_with = "nonce")]
     nonce_file: Option<PathBuf>,
     /// How to print the signed request.
@@ -303,7 +303,8 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
         None => {
             // Each run is a new process: only the shared state file keeps two runs in one
             // millisecond from drawing the same nonce.
-            let path = args.nonce_file.clone().unwrap_or_else(|| nonce::default_state_path(key));
+            let path =
+                args.nonce_file.clone().unwrap_or_else(|| nonce::default_state_path(key, signer.scheme().nonce_unit));
             let source = ClockNonce::shared_file(&path, key, signer.scheme().nonce_unit)
                 .map_err(|e| Failure::Runtime(format!("nonce state {}: {e}", path.display())))?;
             signer = signer.with_nonce_source(Arc::new(source));

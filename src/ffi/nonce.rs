@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// own reference to it, so it may be freed while they live.
 ///
 /// Where state lives: signers without a source of their own, and `restsign_nonce_new_file` with a
-/// NULL path, use the per-key file `nonce-<hash of the key>` in the state directory,
+/// NULL path, use the per-key file `nonce-<hash of the key>-<unit>` in the state directory,
 /// `$XDG_STATE_HOME/restsign` (default `~/.local/state/restsign`, created 0700): not a runtime or
 /// temp directory, which logind and tmp cleaners empty. Before use the directory and the file are
 /// checked: owned by the effective user, not writable by others, not writable by the group, a
@@ -134,7 +134,8 @@ pub unsafe extern "C" fn restsign_nonce_new_memory(unit: i32, out: *mut *mut res
 
 /// A source shared by every process of this user on the host through a state file: at `path`
 /// (NUL-terminated; its directory is created 0700 if missing), or when `path` is NULL the default
-/// for `key` (`$XDG_STATE_HOME/restsign/nonce-<hash of the key>`, default `~/.local/state/...`;
+/// for `key` (`$XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>`, default
+/// `~/.local/state/...`;
 /// the file signers use by default). The file is created (0600; 0660 in a shared directory) if
 /// missing; its last value survives process exit, `kill -9` and restarts. The directory and file
 /// are checked first (see `restsign_nonce`): `RESTSIGN_ERR_STATE_*`. A file that is too short, not
@@ -156,7 +157,7 @@ pub unsafe extern "C" fn restsign_nonce_new_file(
         unsafe { clear_out(out) }?;
         let key = unsafe { bytes_arg(key, key_len) }?;
         let unit = unit_arg(unit)?;
-        let path = unsafe { path_arg(path) }?.unwrap_or_else(|| nonce::default_state_path(key));
+        let path = unsafe { path_arg(path) }?.unwrap_or_else(|| nonce::default_state_path(key, unit));
         let source = ClockNonce::shared_file(&path, key, unit).map_err(status_of)?;
         unsafe { nonce_handle(Arc::new(source), out) };
         Ok(())

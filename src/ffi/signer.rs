@@ -129,7 +129,7 @@ pub unsafe extern "C" fn restsign_signer_new_with_nonce(
 
 /// Like `restsign_signer_new`, with request nonces shared by every process on this host that
 /// signs with this key: a state file at `state_path` (NUL-terminated), or when `state_path` is
-/// NULL the default per-key file `$XDG_STATE_HOME/restsign/nonce-<hash of the key>` (default
+/// NULL the default per-key file `$XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>` (default
 /// `~/.local/state/restsign/…`), in the scheme's default unit, opened and checked now. Errors of
 /// the state file: `RESTSIGN_ERR_STATE_*` and `RESTSIGN_ERR_NONCE_STATE_*` (see `restsign_nonce`).
 ///
@@ -149,8 +149,8 @@ pub unsafe extern "C" fn restsign_signer_new_shared(
     ffi_boundary!({
         unsafe { clear_out(out) }?;
         let signer = unsafe { new_signer(scheme, key, key_len, secret, secret_len) }?;
-        let path = unsafe { path_arg(state_path) }?.unwrap_or_else(|| nonce::default_state_path(signer.key()));
         let unit = signer.scheme().nonce_unit;
+        let path = unsafe { path_arg(state_path) }?.unwrap_or_else(|| nonce::default_state_path(signer.key(), unit));
         let source = ClockNonce::shared_file(&path, signer.key(), unit).map_err(status_of)?;
         unsafe { signer_handle(signer.with_nonce_source(Arc::new(source)), out) };
         Ok(())
