@@ -23,7 +23,8 @@ final class NonceTest extends TestCase
 
     protected function tearDown(): void
     {
-        array_map('unlink', glob("$this->dir/*") ?: []);
+        // State files and their kept second names (.<name>.keep).
+        array_map('unlink', array_merge(glob("$this->dir/*") ?: [], glob("$this->dir/.[!.]*") ?: []));
         rmdir($this->dir);
     }
 
