@@ -326,3 +326,52 @@ fn deleting_the_state_file_while_four_processes_draw_repeats_nothing() {
     assert_eq!(unique.len(), all.len(), "{} values handed out twice", all.len() - unique.len());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A verifier's replay state survives its file being deleted: while a verifier holds it (both
+/// names deleted), and with no verifier running (the state file's name deleted, its kept name left).
+#[test]
+fn a_verifiers_deleted_replay_state_still_refuses_the_replay() {
+    use restsign::{Received, Request, Scheme, Signer, Verdict, Verifier};
+    let dir = temp_dir("verify-delete");
+    let secret = b"verify-secret";
+    let request = |nonce: u64| {
+        let signer = Signer::new("poloniex", KEY, secret).unwrap();
+        let mut request = Request::new("POST", "/tradingApi");
+        request.param("command", "returnBalances");
+        signer.sign_request_with_nonce(&request, nonce).unwrap()
+    };
+    let check = |v: &Verifier, nonce: u64| {
+        let signed = request(nonce);
+        let scheme = Scheme::by_name("poloniex").unwrap();
+        let received = Received::new("POST", b"/tradingApi", &signed.body)
+            .with_header_block(scheme, &signed.header_block)
+            .unwrap();
+        match v.check(&received).unwrap() {
+            Verdict::Valid { .. } => "valid",
+            Verdict::StaleNonce { .. } => "stale",
+            other => panic!("{other:?}"),
+        }
+    };
+    let verifier = || {
+        let v = Verifier::new("poloniex").unwrap().shared_state(&dir).unwrap();
+        v.add_key(KEY, secret).unwrap();
+        v
+    };
+    let running = verifier();
+    assert_eq!(check(&running, 1000), "valid");
+    let state = running.state_path(KEY).unwrap();
+    let name = state.file_name().unwrap().to_str().unwrap().to_owned();
+    let kept = dir.join(format!(".{name}.keep"));
+    // Both names deleted while it runs: it carries 1000 into the new file.
+    std::fs::remove_file(&state).unwrap();
+    std::fs::remove_file(&kept).unwrap();
+    assert_eq!(check(&running, 1000), "stale", "the running verifier accepted a replay");
+    assert_eq!(check(&verifier(), 1000), "stale", "a new verifier accepted a replay");
+    drop(running);
+    // No verifier running, the file's name deleted: the kept name still refuses the replay.
+    std::fs::remove_file(&state).unwrap();
+    assert_eq!(check(&verifier(), 1000), "stale", "a restarted verifier accepted a replay");
+    assert!(state.exists(), "the state file is linked back under its name");
+    assert_eq!(check(&verifier(), 1001), "valid");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -33,14 +33,21 @@ fn rss(pid: u32) -> u64 {
     line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
 }
 
-/// The soft open-file limit raised to the hard one (the server raises its own).
+/// The open-file limit raised for the flood: the soft limit to the hard one, and the hard one to
+/// 4096 if it is lower (which root may do). The server raises its own soft limit.
 fn raise_fd_limit() -> u64 {
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: plain getrlimit/setrlimit on a local struct.
     unsafe {
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        limit.rlim_max = limit.rlim_max.max(4096);
         limit.rlim_cur = limit.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+            libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
     }
     limit.rlim_cur
 }
