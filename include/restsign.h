@@ -54,9 +54,42 @@
 /**
  * A source of strictly increasing nonces. Opaque.
  *
- * Thread safety: any number of threads may draw from one source at once (lock-free). A file
- * source is also shared by every process that opens the same state file. Signers made with a
- * source keep their own reference to it, so it may be freed while they live.
+ * Thread safety: any number of threads may draw from one source at once. A file source is also
+ * shared by every process that opens the same state file. Signers made with a source keep their
+ * own reference to it, so it may be freed while they live.
+ *
+ * Where state lives: signers without a source of their own, and `restsign_nonce_new_file` with a
+ * NULL path, use the per-key file `nonce-<hash of the key>-<unit>` in the state directory,
+ * `$XDG_STATE_HOME/restsign` (default `~/.local/state/restsign`, created 0700): not a runtime or
+ * temp directory, which logind and tmp cleaners empty. Before use the directory and the file are
+ * checked: owned by the effective user, not writable by others, not writable by the group, a
+ * regular file (a symlink, FIFO, device or directory is refused without blocking), of the right
+ * size. Each refusal has its own status (`RESTSIGN_ERR_STATE_*`, 60-66, or
+ * `RESTSIGN_ERR_NONCE_STATE_*`); nothing is repaired silently.
+ *
+ * Sharing one key's state between two users, on purpose: make a directory owned by a group both
+ * are in, setgid and group-writable (`install -d -m 2770 -g GROUP DIR`), and give the file's path
+ * in it explicitly. Files there are created 0660 and may belong to any member of that group; that
+ * is the only case where a file not owned by the caller, or a group-writable one, is accepted (the
+ * default directory is never shared).
+ *
+ * Guarantee: every draw reads and writes the file under an exclusive lock (`flock`) and checks
+ * with `fstat` that it is whole and still has all its names before the value is handed out. Each
+ * state file has a second name, `.<name>.keep` beside it, so deleting the state file (by hand, by a
+ * cleaner) loses nothing even with no process running: the next use links it back. A name deleted
+ * or renamed over while in use is noticed at the next draw of any process that has the file open,
+ * which moves to the state at the path carrying its last value into it; a process that has to
+ * create the file (both names gone) first looks for deleted copies still held open by this user's
+ * running processes (`/proc/PID/fd`) and starts above them. So no value is handed out twice unless
+ * both names are deleted while no running process holds the file (the sequence then starts again
+ * from the clock, and values drawn faster than the unit, ahead of the clock, could repeat), or an
+ * older copy is renamed over the file (processes that start on it before a holder draws again go
+ * on from its older value). A file truncated or rewritten while in use is an error
+ * (`RESTSIGN_ERR_STATE_CHANGED`), never a signal. Creation writes an unnamed file (`O_TMPFILE`) and
+ * links it into place, so a creator killed at any point leaves no temporary file behind.
+ *
+ * In-memory nonces (`restsign_nonce_new_memory`) repeat across processes and restarts: they are
+ * for callers who ask for them by name.
  */
 typedef struct restsign_nonce restsign_nonce;
 
@@ -335,6 +368,45 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
 #define RESTSIGN_ERR_VERIFY_UNSUPPORTED 58
 
 /**
+ * A state directory or file is not owned by the effective user (outside a directory set up for
+ * group sharing): someone else could reset it. Remove it or use another directory.
+ */
+#define RESTSIGN_ERR_STATE_NOT_OWNED 60
+
+/**
+ * A state directory or file is writable by others: remove it or `chmod o-w`.
+ */
+#define RESTSIGN_ERR_STATE_WRITABLE_BY_OTHERS 61
+
+/**
+ * A state directory or file is group-writable outside a directory named by the caller that is
+ * setgid with one of the caller's groups (the one way to share state between users).
+ */
+#define RESTSIGN_ERR_STATE_GROUP_WRITABLE 62
+
+/**
+ * The state file or its directory is a symbolic link.
+ */
+#define RESTSIGN_ERR_STATE_SYMLINK 63
+
+/**
+ * A FIFO, device, socket or directory is where the state file should be (or a file where the
+ * state directory should be).
+ */
+#define RESTSIGN_ERR_STATE_NOT_REGULAR 64
+
+/**
+ * The state file was truncated or overwritten while in use (draws stop until it is restored or
+ * removed).
+ */
+#define RESTSIGN_ERR_STATE_CHANGED 65
+
+/**
+ * No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
+ */
+#define RESTSIGN_ERR_STATE_NO_HOME 66
+
+/**
  * The signature does not match the request (the verdict holds what was expected).
  */
 #define RESTSIGN_ERR_BAD_SIGNATURE 40
@@ -393,6 +465,9 @@ RESTSIGN_MUST_USE restsign_status restsign_scheme_nonce_unit(const char *scheme,
 
 /**
  * An in-process source: `max(now in unit, last + 1)` with one atomic compare-and-swap per draw.
+ * Values are unique within this process only: another process, or this one restarted, may draw
+ * the same values. Use it only when nothing else signs with the key (the default of a signer is
+ * the per-key state file; see `restsign_nonce`).
  *
  * # Safety
  * `out` NULL or writable.
@@ -400,13 +475,15 @@ RESTSIGN_MUST_USE restsign_status restsign_scheme_nonce_unit(const char *scheme,
 RESTSIGN_MUST_USE restsign_status restsign_nonce_new_memory(int32_t unit, restsign_nonce **out);
 
 /**
- * A source shared by every process on the host through a memory-mapped state file: at
- * `path` (NUL-terminated), or when `path` is NULL the default for `key`
- * (`$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>`, else `/tmp/restsign-<uid>/…`). The file is
- * created with mode 0600 if missing; its last value survives process exit, `kill -9` and
- * restarts. No system call per draw. A file that is too short, not restsign's (or made for
- * another key or unit), or damaged gives `RESTSIGN_ERR_NONCE_STATE_TRUNCATED`, `_FOREIGN` or
- * `_CORRUPT`: never a silent reset.
+ * A source shared by every process of this user on the host through a state file: at `path`
+ * (NUL-terminated; its directory is created 0700 if missing), or when `path` is NULL the default
+ * for `key` (`$XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>`, default
+ * `~/.local/state/...`;
+ * the file signers use by default). The file is created (0600; 0660 in a shared directory) if
+ * missing; its last value survives process exit, `kill -9` and restarts. The directory and file
+ * are checked first (see `restsign_nonce`): `RESTSIGN_ERR_STATE_*`. A file that is too short, not
+ * restsign's (or made for another key or unit), or damaged gives
+ * `RESTSIGN_ERR_NONCE_STATE_TRUNCATED`, `_FOREIGN` or `_CORRUPT`: never a silent reset.
  *
  * # Safety
  * `path` NULL or NUL-terminated; `key` valid for `key_len` bytes; `out` NULL or writable.
@@ -802,6 +879,14 @@ void restsign_request_free(restsign_request *req);
  * the MtGox schemes, which restsign decodes). Key and secret are copied; the caller may wipe its
  * copies afterwards.
  *
+ * Request nonces come, by default, from the key's state file in the default state directory
+ * (`$XDG_STATE_HOME/restsign`, default `~/.local/state/restsign`; see `restsign_nonce`), opened
+ * at the first draw and shared by every signer of every process of this user for this key: they
+ * never repeat across threads, processes or restarts. A state file that is refused or unusable
+ * shows as a `RESTSIGN_ERR_STATE_*` or `RESTSIGN_ERR_NONCE_STATE_*` status from the call that
+ * draws (`restsign_request_sign`, `restsign_signer_next_nonce`). For in-memory nonces (unique in
+ * this process only) pass `restsign_nonce_new_memory` to `restsign_signer_new_with_nonce`.
+ *
  * On success `*out` is the new handle, to be released with `restsign_signer_free`. On failure
  * `*out` is NULL and the status says why: `RESTSIGN_ERR_UNKNOWN_SCHEME`,
  * `RESTSIGN_ERR_EMPTY_SECRET`, `RESTSIGN_ERR_SECRET_NOT_BASE64`, `RESTSIGN_ERR_KEY_NOT_UUID`,
@@ -823,8 +908,8 @@ restsign_status restsign_signer_new(const char *scheme,
 /**
  * Like `restsign_signer_new`, and the signer draws request nonces from `nonce` (see
  * `restsign_nonce_new_file` and friends). The signer keeps its own reference to the source:
- * the caller may free `nonce` afterwards. `nonce` NULL means the default, an in-process
- * sequence shared by every signer of this process for this key.
+ * the caller may free `nonce` afterwards. `nonce` NULL means the default, as for
+ * `restsign_signer_new`: the key's state file in the default state directory.
  *
  * # Safety
  * As for `restsign_signer_new`; `nonce` NULL or a live nonce handle.
@@ -841,9 +926,9 @@ restsign_status restsign_signer_new_with_nonce(const char *scheme,
 /**
  * Like `restsign_signer_new`, with request nonces shared by every process on this host that
  * signs with this key: a state file at `state_path` (NUL-terminated), or when `state_path` is
- * NULL the default per-key file `$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>` (or
- * `/tmp/restsign-<uid>/…`), in the scheme's default unit. Errors of the state file:
- * `RESTSIGN_ERR_NONCE_STATE_*`.
+ * NULL the default per-key file `$XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>` (default
+ * `~/.local/state/restsign/…`), in the scheme's default unit, opened and checked now. Errors of
+ * the state file: `RESTSIGN_ERR_STATE_*` and `RESTSIGN_ERR_NONCE_STATE_*` (see `restsign_nonce`).
  *
  * # Safety
  * As for `restsign_signer_new`; `state_path` NULL or NUL-terminated.
@@ -981,10 +1066,14 @@ restsign_status restsign_verifier_new(const char *scheme,
 /**
  * Like `restsign_verifier_new`, with the replay state in files shared by every process that
  * uses the same directory: `state_dir` (NUL-terminated, created 0700 if missing), or when NULL
- * `$XDG_RUNTIME_DIR/restsign` (else `/tmp/restsign-<uid>`). One file per scheme and key, named
- * `verify-<hash>`, separate from signers' nonce files. Once one process accepts a nonce, every
- * other process rejects it and anything below it. State file errors are the
- * `RESTSIGN_ERR_NONCE_STATE_*` codes.
+ * the default state directory `$XDG_STATE_HOME/restsign` (default `~/.local/state/restsign`).
+ * One file per scheme and key, named `verify-<hash>`, separate from signers' nonce files. Once one
+ * process accepts a nonce, every other process rejects it and anything below it. The directory
+ * and files are checked as nonce state files are (owner, mode, regular file, no symlink; a
+ * setgid directory of one of the caller's groups for state shared between users; see
+ * `restsign_nonce`), and a file deleted or replaced while in use is noticed at the next check,
+ * which carries its last accepted nonce into the file at the path. Errors: the
+ * `RESTSIGN_ERR_STATE_*` and `RESTSIGN_ERR_NONCE_STATE_*` codes.
  *
  * # Safety
  * As for `restsign_verifier_new`; `state_dir` NULL or NUL-terminated.

@@ -68,6 +68,23 @@ pub enum Error {
     InvalidRecipe,
     /// The verifier cannot follow this recipe yet.
     VerifyUnsupported,
+    /// A state directory or file is not owned by the effective user (and is not in a directory set
+    /// up for group sharing): someone else could rewrite it.
+    StateNotOwned,
+    /// A state directory or file is writable by others.
+    StateWritableByOthers,
+    /// A state directory or file is writable by its group, outside a directory set up for sharing
+    /// (setgid, its group one of the caller's groups).
+    StateGroupWritable,
+    /// The state file (or its directory) is a symbolic link.
+    StateSymlink,
+    /// A FIFO, device, socket or directory where a state file should be (or a file where the
+    /// state directory should be).
+    StateNotRegular,
+    /// The state file was cut short or rewritten while in use.
+    StateChanged,
+    /// No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
+    StateNoHome,
 }
 
 impl Error {
@@ -110,6 +127,25 @@ impl Error {
             Error::InvalidRecipe => c"the recipe is invalid (the parse error says where and what)",
             Error::VerifyUnsupported => {
                 c"the verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT)"
+            }
+            Error::StateNotOwned => {
+                c"the state directory or file is not owned by you, so someone else could reset it: remove it (or use another directory); to share state between users, use a setgid directory of a group you are in"
+            }
+            Error::StateWritableByOthers => {
+                c"the state directory or file is writable by others, who could reset it: remove it or chmod o-w"
+            }
+            Error::StateGroupWritable => {
+                c"the state directory or file is group-writable outside a shared directory: chmod g-w, or to share it use a directory you named, setgid (chmod g+s) and of a group you are in"
+            }
+            Error::StateSymlink => c"the state file or directory is a symbolic link, which is refused: replace it with the real one",
+            Error::StateNotRegular => {
+                c"a FIFO, device, socket or directory is where the state file should be (or a file where its directory should be): remove it"
+            }
+            Error::StateChanged => {
+                c"the state file was truncated or overwritten while in use; restsign will not reset it: restore or remove it"
+            }
+            Error::StateNoHome => {
+                c"no state directory: set $XDG_STATE_HOME or $HOME, or give a state file path"
             }
         }
     }

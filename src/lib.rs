@@ -22,6 +22,7 @@ pub mod nonce;
 pub mod recipe;
 mod request;
 mod signer;
+mod state;
 pub mod verify;
 
 pub use error::Error;

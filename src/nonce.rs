@@ -2,17 +2,20 @@
 //! processes and restarts.
 //!
 //! Every source restsign ships is a [`Counter`] (the last value handed out, in memory or in a
-//! memory-mapped state file) plus a clock: `next = max(now in the unit, last + 1)`, claimed with one
-//! compare-and-swap. The clock only seeds the sequence; when it steps back the counter goes on from
-//! `last + 1`. Values never exceed [`MAX_NONCE`] (2^63 − 1): past it a draw is an error, not a wrap.
+//! state file) plus a clock: `next = max(now in the unit, last + 1)`, claimed with one
+//! compare-and-swap in memory, or one locked read-check-write of the file. The clock only seeds the
+//! sequence; when it steps back the counter goes on from `last + 1`. Values never exceed
+//! [`MAX_NONCE`] (2^63 − 1): past it a draw is an error, not a wrap.
+//!
+//! Signers draw from [`default_source`], the per-key state file: values never repeat across the
+//! threads and processes of one user, restarts and `kill -9`. In-memory nonces
+//! ([`ClockNonce::in_memory`], [`process_source`]) are what a caller asks for by name. Where state
+//! files live and how they are checked: [`default_state_dir`] and `src/state.rs`.
 
 use crate::error::Error;
 use crate::recipe::NonceUnit;
-use memmap2::MmapMut;
+use crate::state::{LAST_AT, STATE_LEN, StateFile};
 use sha2::{Digest, Sha256};
-use std::fs::{File, OpenOptions};
-use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -57,7 +60,7 @@ impl NonceUnit {
     }
 }
 
-/// Where the last value lives: a plain atomic, or one inside a shared mapping.
+/// Where the last value lives: a plain atomic, or a state file shared with other processes.
 enum Store {
     Memory(AtomicU64),
     File(StateFile),
@@ -74,38 +77,64 @@ impl Counter {
         Counter { store: Store::Memory(AtomicU64::new(0)) }
     }
 
-    /// The counter in the state file at `path`, created (mode 0600) if missing, shared by every
-    /// process that opens it. `key` and `unit` are recorded at creation and must match later: a
-    /// file made for another key or unit is [`Error::NonceStateForeign`].
+    /// The counter in the state file at `path`, shared by every process that opens it. The
+    /// directory is created (0700) if missing and the file (0600, or 0660 in a directory set up for
+    /// group sharing) if missing. Both are checked first (owner, mode, a regular file, not a
+    /// symlink: the `Error::State*` errors) and nothing is repaired. `key` and `unit` are recorded at
+    /// creation and must match later: a file made for another key or unit is
+    /// [`Error::NonceStateForeign`].
+    ///
+    /// Every use reads and writes the file under an exclusive `flock` and checks that it still has
+    /// a name: a file deleted or renamed over while in use is noticed at the next draw, which moves
+    /// to the file then at the path (creating it if missing) and carries the old file's last value
+    /// into it; a process creating the file starts above any deleted copy this user's running
+    /// processes still hold. So no value is handed out twice while any process holds the file
+    /// (the limits are stated at `restsign_nonce` in the C header).
     pub fn open_file(path: &Path, key: &[u8], unit: NonceUnit) -> Result<Counter, Error> {
-        Ok(Counter { store: Store::File(StateFile::open(path, key, unit)?) })
+        let (dir, name) = crate::state::split(path)?;
+        let may_share = crate::state::may_share(&dir);
+        Counter::open_in(&dir, &name, may_share, key, unit)
     }
 
-    fn cell(&self) -> &AtomicU64 {
-        match &self.store {
-            Store::Memory(cell) => cell,
-            Store::File(file) => file.cell(),
-        }
+    pub(crate) fn open_in(
+        dir: &Path,
+        name: &std::ffi::OsStr,
+        may_share: bool,
+        key: &[u8],
+        unit: NonceUnit,
+    ) -> Result<Counter, Error> {
+        let file = StateFile::open(dir, name, may_share, header(key, unit), validate)?;
+        Ok(Counter { store: Store::File(file) })
     }
 
     /// The last value handed out or accepted (0 if none).
     pub fn last(&self) -> Result<u64, Error> {
-        checked(self.cell().load(Ordering::Acquire))
+        match &self.store {
+            Store::Memory(cell) => checked(cell.load(Ordering::Acquire)),
+            Store::File(file) => file.update(|last| Ok((last, last))),
+        }
     }
 
     /// Claims and returns `max(now, last + 1)`.
     pub fn advance(&self, now: u64) -> Result<u64, Error> {
-        let cell = self.cell();
-        let mut last = checked(cell.load(Ordering::Acquire))?;
-        loop {
+        let step = |last: u64| {
             if last >= MAX_NONCE {
                 return Err(Error::NonceExhausted);
             }
-            let next = now.min(MAX_NONCE).max(last + 1);
-            match cell.compare_exchange_weak(last, next, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Ok(next),
-                Err(actual) => last = checked(actual)?,
+            Ok(now.min(MAX_NONCE).max(last + 1))
+        };
+        match &self.store {
+            Store::Memory(cell) => {
+                let mut last = checked(cell.load(Ordering::Acquire))?;
+                loop {
+                    let next = step(last)?;
+                    match cell.compare_exchange_weak(last, next, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => return Ok(next),
+                        Err(actual) => last = checked(actual)?,
+                    }
+                }
             }
+            Store::File(file) => file.update(|last| step(last).map(|next| (next, next))),
         }
     }
 
@@ -115,16 +144,20 @@ impl Counter {
         if nonce > MAX_NONCE {
             return Ok(false);
         }
-        let cell = self.cell();
-        let mut last = checked(cell.load(Ordering::Acquire))?;
-        loop {
-            if nonce <= last {
-                return Ok(false);
+        match &self.store {
+            Store::Memory(cell) => {
+                let mut last = checked(cell.load(Ordering::Acquire))?;
+                loop {
+                    if nonce <= last {
+                        return Ok(false);
+                    }
+                    match cell.compare_exchange_weak(last, nonce, Ordering::AcqRel, Ordering::Acquire) {
+                        Ok(_) => return Ok(true),
+                        Err(actual) => last = checked(actual)?,
+                    }
+                }
             }
-            match cell.compare_exchange_weak(last, nonce, Ordering::AcqRel, Ordering::Acquire) {
-                Ok(_) => return Ok(true),
-                Err(actual) => last = checked(actual)?,
-            }
+            Store::File(file) => file.update(|last| Ok(if nonce <= last { (last, false) } else { (nonce, true) })),
         }
     }
 }
@@ -134,7 +167,8 @@ fn checked(last: u64) -> Result<u64, Error> {
     if last > MAX_NONCE { Err(Error::NonceStateCorrupt) } else { Ok(last) }
 }
 
-/// Clock-seeded nonces from a [`Counter`]: the source restsign uses unless told otherwise.
+/// Clock-seeded nonces from a [`Counter`]: in memory, or in a state file (the default; see
+/// [`default_source`]).
 pub struct ClockNonce {
     counter: Counter,
     unit: NonceUnit,
@@ -150,13 +184,14 @@ impl ClockNonce {
         ClockNonce { counter, unit, clock }
     }
 
-    /// In-process nonces (lock-free; share the value between threads with an `Arc`).
+    /// In-process nonces (lock-free; share the value between threads with an `Arc`). They repeat
+    /// across processes and restarts: for a caller who asks for them by name.
     pub fn in_memory(unit: NonceUnit) -> ClockNonce {
         ClockNonce::new(Counter::in_memory(), unit)
     }
 
     /// Nonces shared by every process on the host through the state file at `path`
-    /// (see [`default_state_path`] for the per-key default).
+    /// (see [`Counter::open_file`]; [`default_source`] for the per-key default).
     pub fn shared_file(path: &Path, key: &[u8], unit: NonceUnit) -> Result<ClockNonce, Error> {
         Ok(ClockNonce::new(Counter::open_file(path, key, unit)?, unit))
     }
@@ -203,20 +238,46 @@ impl<F: FnMut() -> Result<u64, Error> + Send> NonceSource for FnNonce<F> {
     }
 }
 
-/// The process-wide in-memory source for `key`: every signer in this process that has no source
-/// of its own draws from the same sequence for the same key (so two signers made for one key
-/// cannot collide). Held weakly: it goes away when the last signer using it does.
+/// The process-wide in-memory source for `key`, for a caller who asks for in-memory nonces by
+/// name: every caller in this process gets the same sequence for the same key and unit. Values
+/// repeat across processes and restarts; [`default_source`] is what signers use. Held weakly: it
+/// goes away when the last user does.
 pub fn process_source(key: &[u8], unit: NonceUnit) -> Arc<dyn NonceSource> {
-    static SOURCES: Mutex<Vec<(Fingerprint, NonceUnit, Weak<ClockNonce>)>> = Mutex::new(Vec::new());
+    static SOURCES: Registry = Mutex::new(Vec::new());
+    shared_per_process(&SOURCES, key, unit, || Ok(ClockNonce::in_memory(unit))).expect("in-memory sources cannot fail")
+}
+
+/// The default source of a signer: the per-key state file in the default state directory
+/// ([`default_state_path`]), shared by every process of this user on the host and surviving
+/// restarts and `kill -9`; one open file per key and unit in a process, shared by its signers.
+/// Errors are those of [`Counter::open_file`] (an unsafe or damaged state file is refused).
+pub fn default_source(key: &[u8], unit: NonceUnit) -> Result<Arc<dyn NonceSource>, Error> {
+    static SOURCES: Registry = Mutex::new(Vec::new());
+    shared_per_process(&SOURCES, key, unit, || {
+        let dir = crate::state::default_state_dir()?;
+        let counter = Counter::open_in(&dir, &state_file_name(key, unit), false, key, unit)?;
+        Ok(ClockNonce::new(counter, unit))
+    })
+}
+
+type Registry = Mutex<Vec<(Fingerprint, NonceUnit, Weak<ClockNonce>)>>;
+
+/// The live source for (`key`, `unit`) in `registry`, or a new one from `make`.
+fn shared_per_process(
+    registry: &Registry,
+    key: &[u8],
+    unit: NonceUnit,
+    make: impl FnOnce() -> Result<ClockNonce, Error>,
+) -> Result<Arc<dyn NonceSource>, Error> {
     let id = fingerprint(key);
-    let mut sources = SOURCES.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut sources = registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     sources.retain(|(_, _, weak)| weak.strong_count() > 0);
     if let Some(live) = sources.iter().find(|(f, u, _)| *f == id && *u == unit).and_then(|(_, _, w)| w.upgrade()) {
-        return live;
+        return Ok(live);
     }
-    let source = Arc::new(ClockNonce::in_memory(unit));
+    let source = Arc::new(make()?);
     sources.push((id, unit, Arc::downgrade(&source)));
-    source
+    Ok(source)
 }
 
 type Fingerprint = [u8; 32];
@@ -229,21 +290,36 @@ fn fingerprint(key: &[u8]) -> Fingerprint {
     hash.finalize().into()
 }
 
-/// The default state file for `key`: `$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>`, or
-/// `/tmp/restsign-<uid>/…` when there is no runtime directory. The directory is made 0700.
-pub fn default_state_path(key: &[u8]) -> PathBuf {
-    let id = fingerprint(key);
-    let name: String = id[..16].iter().map(|b| format!("{b:02x}")).collect();
-    default_state_dir().join(format!("nonce-{name}"))
+/// One file per key and unit: a key used by two schemes of different units (as tests do) keeps
+/// two sequences rather than failing with a foreign file.
+fn state_file_name(key: &[u8], unit: NonceUnit) -> std::ffi::OsString {
+    let name: String = fingerprint(key)[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let unit = match unit {
+        NonceUnit::Seconds => "s",
+        NonceUnit::Millis => "ms",
+        NonceUnit::Micros => "us",
+        NonceUnit::TenMicros => "10us",
+    };
+    format!("nonce-{name}-{unit}").into()
 }
 
-/// The directory of the default state files: `$XDG_RUNTIME_DIR/restsign`, or `/tmp/restsign-<uid>`.
+/// The default state file for `key` and `unit`: `nonce-<hash of the key>-<unit>` in
+/// [`default_state_dir`], the file [`default_source`] uses.
+pub fn default_state_path(key: &[u8], unit: NonceUnit) -> PathBuf {
+    default_state_dir().join(state_file_name(key, unit))
+}
+
+/// Stands for the default state directory when no home directory is known: opening anything under
+/// it is [`Error::StateNoHome`].
+pub(crate) const NO_HOME: &str = "/nonexistent/restsign: no $XDG_STATE_HOME or home directory";
+
+/// The directory of the default state files: `$XDG_STATE_HOME/restsign`, else
+/// `~/.local/state/restsign` (created 0700 on first use). Not a runtime or temp directory: those
+/// are emptied at logout or by cleaners, and a state file deleted while in use is the one way to
+/// lose the sequence. When no home directory is known, a path that every open refuses with
+/// [`Error::StateNoHome`].
 pub fn default_state_dir() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR") {
-        Some(runtime) if !runtime.is_empty() => PathBuf::from(runtime).join("restsign"),
-        // SAFETY: getuid has no preconditions and cannot fail.
-        _ => std::env::temp_dir().join(format!("restsign-{}", unsafe { libc::getuid() })),
-    }
+    crate::state::default_state_dir().unwrap_or_else(|_| PathBuf::from(NO_HOME))
 }
 
 /// Layout of a state file: one 64-byte record, native byte order (the file never leaves the host).
@@ -254,64 +330,9 @@ pub fn default_state_dir() -> PathBuf {
 /// | 8..12 | unit (0 s, 1 ms, 2 µs, 3 10µs) |
 /// | 12..16 | zero |
 /// | 16..48 | fingerprint of the key |
-/// | 48..56 | the last value (an `AtomicU64`, 8-aligned as the mapping is page-aligned) |
+/// | 48..56 | the last value |
 /// | 56..64 | checksum of bytes 0..48 |
 const MAGIC: &[u8; 8] = b"RSNONCE1";
-const STATE_LEN: usize = 64;
-const LAST_AT: usize = 48;
-
-struct StateFile {
-    map: MmapMut,
-}
-
-impl StateFile {
-    fn open(path: &Path, key: &[u8], unit: NonceUnit) -> Result<StateFile, Error> {
-        let header = header(key, unit);
-        let file = match open_rw(path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path, &header)?,
-            Err(e) => return Err(io_error(&e)),
-        };
-        let len = file.metadata().map_err(|e| io_error(&e))?.len();
-        if len < STATE_LEN as u64 {
-            // Short: a restsign file cut off (its bytes begin like ours), or someone else's file.
-            let mut start = Vec::with_capacity(8);
-            std::io::Read::read_to_end(&mut std::io::Read::take(&file, 8), &mut start).map_err(|e| io_error(&e))?;
-            return Err(if MAGIC.starts_with(&start) { Error::NonceStateTruncated } else { Error::NonceStateForeign });
-        }
-        if len > STATE_LEN as u64 {
-            return Err(Error::NonceStateForeign);
-        }
-        // SAFETY: the mapping is only read and written through `cell()` (an atomic) and by byte
-        // comparisons below; other processes change only the atomic field.
-        let map = unsafe { MmapMut::map_mut(&file) }.map_err(|e| io_error(&e))?;
-        if &map[..8] != MAGIC {
-            return Err(Error::NonceStateForeign);
-        }
-        if map[..LAST_AT] != header[..LAST_AT] {
-            // Ours in shape: either damaged or made for another key or unit.
-            return Err(if checksum(&map[..LAST_AT]) != map[56..64] {
-                Error::NonceStateCorrupt
-            } else {
-                Error::NonceStateForeign
-            });
-        }
-        if map[56..64] != header[56..64] {
-            return Err(Error::NonceStateCorrupt);
-        }
-        let state = StateFile { map };
-        checked(state.cell().load(Ordering::Acquire))?;
-        Ok(state)
-    }
-
-    fn cell(&self) -> &AtomicU64 {
-        let ptr = self.map[LAST_AT..LAST_AT + 8].as_ptr();
-        debug_assert_eq!(ptr as usize % 8, 0);
-        // SAFETY: in bounds, 8-aligned (the mapping is page-aligned and LAST_AT is a multiple of
-        // 8), valid for the mapping's lifetime, and only ever accessed atomically.
-        unsafe { AtomicU64::from_ptr(ptr as *mut u64) }
-    }
-}
 
 fn header(key: &[u8], unit: NonceUnit) -> [u8; STATE_LEN] {
     let mut h = [0u8; STATE_LEN];
@@ -329,50 +350,33 @@ fn header(key: &[u8], unit: NonceUnit) -> [u8; STATE_LEN] {
     h
 }
 
+/// The last value in `record` if it is a whole, undamaged record made like `header`.
+fn validate(record: &[u8], header: &[u8; STATE_LEN]) -> Result<u64, Error> {
+    if record.len() < STATE_LEN {
+        // Short: a restsign file cut off (its bytes begin like ours), or someone else's file.
+        let start = &record[..record.len().min(MAGIC.len())];
+        return Err(if MAGIC.starts_with(start) { Error::NonceStateTruncated } else { Error::NonceStateForeign });
+    }
+    if record.len() > STATE_LEN || &record[..8] != MAGIC {
+        return Err(Error::NonceStateForeign);
+    }
+    if record[..LAST_AT] != header[..LAST_AT] {
+        // Ours in shape: either damaged or made for another key or unit.
+        return Err(if checksum(&record[..LAST_AT]) != record[56..64] {
+            Error::NonceStateCorrupt
+        } else {
+            Error::NonceStateForeign
+        });
+    }
+    if record[56..64] != header[56..64] {
+        return Err(Error::NonceStateCorrupt);
+    }
+    checked(u64::from_ne_bytes(record[LAST_AT..LAST_AT + 8].try_into().expect("8 bytes")))
+}
+
 fn checksum(bytes: &[u8]) -> [u8; 8] {
     let digest = Sha256::digest(bytes);
     digest[..8].try_into().expect("8 bytes")
-}
-
-fn open_rw(path: &Path) -> std::io::Result<File> {
-    OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(path)
-}
-
-/// Creates `dir` (mode 0700) for state files if it is missing.
-pub(crate) fn create_state_dir(dir: &Path) -> Result<(), Error> {
-    if !dir.exists() {
-        std::fs::create_dir_all(dir).map_err(|e| io_error(&e))?;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
-    }
-    Ok(())
-}
-
-/// Creates the state file whole or not at all: written under a private temporary name, then
-/// hard-linked into place, which fails if another process got there first (then its file is used).
-fn create(path: &Path, header: &[u8; STATE_LEN]) -> Result<File, Error> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    create_state_dir(dir)?;
-    // Unique per process and call, so concurrent creators never share a temporary file.
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".restsign-nonce-{}-{call}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
-        file.write_all(header)?;
-        file.sync_all()?;
-        match std::fs::hard_link(&tmp, path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-        open_rw(path)
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result.map_err(|e| io_error(&e))
-}
-
-fn io_error(e: &std::io::Error) -> Error {
-    Error::NonceStateIo { errno: e.raw_os_error().unwrap_or(0) }
 }
 
 #[cfg(test)]
@@ -463,10 +467,11 @@ mod tests {
 
     #[test]
     fn default_path_names_a_hash_of_the_key_only() {
-        let p = default_state_path(b"my-api-key");
+        let p = default_state_path(b"my-api-key", NonceUnit::Millis);
         let name = p.file_name().unwrap().to_str().unwrap();
-        assert!(name.starts_with("nonce-") && name.len() == "nonce-".len() + 32, "{name}");
+        assert!(name.starts_with("nonce-") && name.len() == "nonce-".len() + 32 + "-ms".len(), "{name}");
         assert!(!p.to_str().unwrap().contains("my-api-key"));
-        assert_ne!(p, default_state_path(b"my-api-key2"));
+        assert_ne!(p, default_state_path(b"my-api-key2", NonceUnit::Millis));
+        assert_ne!(p, default_state_path(b"my-api-key", NonceUnit::Micros));
     }
 }

@@ -115,9 +115,15 @@ impl Signer {
     }
 
     /// The next nonce for a request: from the source given to [`Signer::with_nonce_source`], or
-    /// else from one in-process sequence shared by every signer of this process for this key.
+    /// else from this key's state file in the default state directory ([`nonce::default_source`]:
+    /// never repeated across threads, processes and restarts). A state file refused or unusable is
+    /// an error here, at each draw until it is fixed.
     pub fn next_nonce(&self) -> Result<u64, Error> {
-        self.nonce.get_or_init(|| nonce::process_source(&self.key, self.recipe.nonce_unit)).next()
+        if let Some(source) = self.nonce.get() {
+            return source.next();
+        }
+        let source = nonce::default_source(&self.key, self.recipe.nonce_unit)?;
+        self.nonce.get_or_init(|| source).next()
     }
 
     pub fn recipe(&self) -> &Arc<Recipe> {

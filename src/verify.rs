@@ -272,12 +272,13 @@ impl Verifier {
         })
     }
 
-    /// Keeps the replay state in `dir` (created 0700 if missing, now, so that an unusable
-    /// directory shows here), shared with other processes. Keys added before move to their state
+    /// Keeps the replay state in `dir` (created 0700 if missing, and checked now as
+    /// [`Counter::open_file`] checks state, so that an unusable or unsafe directory shows here),
+    /// shared with other processes. Keys added before move to their state
     /// files there (opened now, so errors show here too).
     pub fn shared_state(mut self, dir: impl Into<PathBuf>) -> Result<Verifier, Error> {
         let dir = dir.into();
-        crate::nonce::create_state_dir(&dir)?;
+        crate::state::check_dir(&dir)?;
         self.state = ReplayState::Dir(dir);
         let counters = self.counters.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
         let keys: Vec<Vec<u8>> = counters.drain().map(|(key, _)| key).collect();

@@ -9,7 +9,7 @@ Usage: mtgox_query_check.py PATH/TO/mtgox_query
    is the key; the body is exactly urlencode(params + [("nonce", n)]) (PHP's http_build_query after
    $req['nonce'] = ...); the nonce is the current microtime and increases.
 2. The shared nonce state: after each of two runs with RESTSIGN_NONCE_FILE, the file records the
-   last nonce the run sent (so the next process goes on above it); without it the file is restsign's per-key default under $XDG_RUNTIME_DIR (mode
+   last nonce the run sent (so the next process goes on above it); without it the file is restsign's per-key default under $XDG_STATE_HOME (mode
    0600); a foreign state file is refused with a message and a non-zero exit status.
 3. Send mode: a local HTTP server checks the same on the requests libcurl actually sends (exact
    body bytes and headers) and answers; the example must print the answers and succeed.
@@ -85,14 +85,14 @@ def micros():
 
 def print_mode(program, key, secret, errors, state=None, runtime_dir=None):
     """Runs the example in print mode and checks its output; returns the nonces it printed.
-    state: RESTSIGN_NONCE_FILE (None: unset, and XDG_RUNTIME_DIR=runtime_dir)."""
+    state: RESTSIGN_NONCE_FILE (None: unset, and XDG_STATE_HOME=runtime_dir)."""
     env = dict(os.environ, MTGOX_KEY=key, MTGOX_SECRET=secret)
     env.pop("MTGOX_BASE_URL", None)
     env.pop("RESTSIGN_NONCE_FILE", None)
     if state:
         env["RESTSIGN_NONCE_FILE"] = state
     else:
-        env["XDG_RUNTIME_DIR"] = runtime_dir
+        env["XDG_STATE_HOME"] = runtime_dir
     if key == DEMO_KEY:  # the defaults must be the demo credential
         env.pop("MTGOX_KEY")
         env.pop("MTGOX_SECRET")
@@ -139,6 +139,7 @@ def shared_state(program, tmp, errors):
     os.mkdir(runtime, 0o700)
     print_mode(program, DEMO_KEY, DEMO_SECRET, errors, runtime_dir=runtime)
     made = os.listdir(os.path.join(runtime, "restsign")) if os.path.isdir(os.path.join(runtime, "restsign")) else []
+    made = [m for m in made if not m.startswith(".")]  # the state file's kept second name
     if len(made) != 1 or not made[0].startswith("nonce-"):
         errors.append(f"default state file: {runtime}/restsign holds {made}")
 

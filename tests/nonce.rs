@@ -42,6 +42,18 @@ fn child_draws_when_asked() {
     }
 }
 
+/// The child side of the default-signer test: `RESTSIGN_NONCE_DEFAULT_CHILD=count` draws that many
+/// nonces from a signer made the way the README's quick start makes one (no source given).
+#[test]
+fn default_signer_child_draws_when_asked() {
+    let Ok(count) = std::env::var("RESTSIGN_NONCE_DEFAULT_CHILD") else { return };
+    let signer = restsign::Signer::new("poloniex", KEY, b"secret").unwrap();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for _ in 0..count.parse::<u64>().unwrap() {
+        writeln!(out, "{}", signer.next_nonce().unwrap()).unwrap();
+    }
+}
+
 fn child(path: &Path, count: u64) -> std::process::Child {
     Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child_draws_when_asked", "--nocapture", "--test-threads=1", "-q"])
@@ -169,4 +181,189 @@ fn damaged_state_files_are_errors_never_resets() {
 fn unwritable_location_is_an_io_error() {
     let err = Counter::open_file(Path::new("/proc/restsign-cannot-be-here/state"), KEY, NonceUnit::Millis).err();
     assert!(matches!(err, Some(Error::NonceStateIo { .. })), "{err:?}");
+}
+
+/// Two processes with the default signer at once, then a restart: the README's promise.
+#[test]
+fn default_signers_in_two_processes_and_a_restart_never_repeat() {
+    let dir = temp_dir("default");
+    let run = |count: u64| {
+        Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "default_signer_child_draws_when_asked", "--nocapture", "--test-threads=1", "-q"])
+            .env("RESTSIGN_NONCE_DEFAULT_CHILD", count.to_string())
+            .env("XDG_STATE_HOME", &dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let per_process = 20_000;
+    let mut all = Vec::new();
+    for c in [run(per_process), run(per_process)] {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let v = values(&String::from_utf8(out.stdout).unwrap());
+        assert_eq!(v.len() as u64, per_process);
+        all.extend(v);
+    }
+    let highest = *all.iter().max().unwrap();
+    // Draws in ms far outpace the clock, so a restart that forgot would start below `highest`.
+    let restarted = values(&String::from_utf8(run(1000).wait_with_output().unwrap().stdout).unwrap());
+    assert!(restarted[0] > highest, "after a restart {} <= {highest}", restarted[0]);
+    all.extend(restarted);
+    let unique: HashSet<u64> = all.iter().copied().collect();
+    assert_eq!(unique.len(), all.len(), "{} repeats", all.len() - unique.len());
+    // The state is where the documentation says.
+    assert!(
+        dir.join("restsign").read_dir().unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_str()
+            .unwrap()
+            .starts_with("nonce-"))
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A drawing child and the thread collecting its values.
+struct Drawer {
+    child: std::process::Child,
+    reader: std::thread::JoinHandle<Vec<u64>>,
+}
+
+fn drawer(path: &Path, total: &Arc<std::sync::atomic::AtomicUsize>) -> Drawer {
+    use std::sync::atomic::Ordering;
+    let mut child = child(path, 0);
+    let stdout = child.stdout.take().unwrap();
+    let total = total.clone();
+    let reader = std::thread::spawn(move || {
+        let mut values = Vec::new();
+        for line in BufReader::with_capacity(1 << 16, stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = line.trim().parse::<u64>() {
+                values.push(v);
+                total.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        values
+    });
+    Drawer { child, reader }
+}
+
+/// The state file deleted again and again while four processes draw, some killed with SIGKILL and
+/// restarted: over more than a million draws, no value is handed out twice.
+#[test]
+fn deleting_the_state_file_while_four_processes_draw_repeats_nothing() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+    let dir = temp_dir("delete");
+    let path = dir.join("state");
+    let total = Arc::new(AtomicUsize::new(0));
+    let mut drawers: Vec<Drawer> = (0..4).map(|_| drawer(&path, &total)).collect();
+    let mut done: Vec<Vec<u64>> = Vec::new();
+    let (mut deletions, mut kills, mut round) = (0, 0, 0usize);
+    let start = Instant::now();
+    while total.load(Ordering::Relaxed) < 1_100_000 {
+        assert!(start.elapsed() < Duration::from_secs(300), "too slow: {} draws", total.load(Ordering::Relaxed));
+        std::thread::sleep(Duration::from_millis(20));
+        if std::fs::remove_file(&path).is_ok() {
+            deletions += 1;
+        }
+        if round % 3 == 0 {
+            // SIGKILL one or two of them (never all), and start new ones in their place.
+            for slot in [round % 4, (round + 2) % 4].into_iter().take(1 + round % 2) {
+                let Drawer { mut child, reader, .. } = drawers.swap_remove(slot.min(drawers.len() - 1));
+                child.kill().unwrap();
+                child.wait().unwrap();
+                done.push(reader.join().unwrap());
+                kills += 1;
+            }
+            // Restarted at once: the next deletion may come before they have opened the file.
+            while drawers.len() < 4 {
+                drawers.push(drawer(&path, &total));
+            }
+        }
+        round += 1;
+    }
+    for Drawer { mut child, reader, .. } in drawers {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        done.push(reader.join().unwrap());
+    }
+    let mut all = Vec::new();
+    for values in &done {
+        assert!(values.windows(2).all(|w| w[0] < w[1]), "a process's values must strictly increase");
+        all.extend_from_slice(values);
+    }
+    let unique: HashSet<u64> = all.iter().copied().collect();
+    eprintln!("{} draws by {} processes, {deletions} deletions, {kills} kills", all.len(), done.len());
+    if unique.len() != all.len() {
+        let mut seen = std::collections::HashMap::new();
+        let mut shown = 0;
+        for (p, values) in done.iter().enumerate() {
+            for (i, v) in values.iter().enumerate() {
+                if let Some((p0, i0)) = seen.insert(*v, (p, i)) {
+                    if shown < 12 {
+                        eprintln!(
+                            "repeat {v}: process {p0} draw {i0}/{} and process {p} draw {i}/{}",
+                            done[p0].len(),
+                            values.len()
+                        );
+                        shown += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(all.len() >= 1_000_000);
+    assert!(deletions >= 10 && kills >= 5, "{deletions} deletions, {kills} kills");
+    assert_eq!(unique.len(), all.len(), "{} values handed out twice", all.len() - unique.len());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A verifier's replay state survives its file being deleted: while a verifier holds it (both
+/// names deleted), and with no verifier running (the state file's name deleted, its kept name left).
+#[test]
+fn a_verifiers_deleted_replay_state_still_refuses_the_replay() {
+    use restsign::{Received, Request, Scheme, Signer, Verdict, Verifier};
+    let dir = temp_dir("verify-delete");
+    let secret = b"verify-secret";
+    let request = |nonce: u64| {
+        let signer = Signer::new("poloniex", KEY, secret).unwrap();
+        let mut request = Request::new("POST", "/tradingApi");
+        request.param("command", "returnBalances");
+        signer.sign_request_with_nonce(&request, nonce).unwrap()
+    };
+    let check = |v: &Verifier, nonce: u64| {
+        let signed = request(nonce);
+        let scheme = Scheme::by_name("poloniex").unwrap();
+        let received = Received::new("POST", b"/tradingApi", &signed.body)
+            .with_header_block(scheme, &signed.header_block)
+            .unwrap();
+        match v.check(&received).unwrap() {
+            Verdict::Valid { .. } => "valid",
+            Verdict::StaleNonce { .. } => "stale",
+            other => panic!("{other:?}"),
+        }
+    };
+    let verifier = || {
+        let v = Verifier::new("poloniex").unwrap().shared_state(&dir).unwrap();
+        v.add_key(KEY, secret).unwrap();
+        v
+    };
+    let running = verifier();
+    assert_eq!(check(&running, 1000), "valid");
+    let state = running.state_path(KEY).unwrap();
+    let name = state.file_name().unwrap().to_str().unwrap().to_owned();
+    let kept = dir.join(format!(".{name}.keep"));
+    // Both names deleted while it runs: it carries 1000 into the new file.
+    std::fs::remove_file(&state).unwrap();
+    std::fs::remove_file(&kept).unwrap();
+    assert_eq!(check(&running, 1000), "stale", "the running verifier accepted a replay");
+    assert_eq!(check(&verifier(), 1000), "stale", "a new verifier accepted a replay");
+    drop(running);
+    // No verifier running, the file's name deleted: the kept name still refuses the replay.
+    std::fs::remove_file(&state).unwrap();
+    assert_eq!(check(&verifier(), 1000), "stale", "a restarted verifier accepted a replay");
+    assert!(state.exists(), "the state file is linked back under its name");
+    assert_eq!(check(&verifier(), 1001), "valid");
+    std::fs::remove_dir_all(dir).unwrap();
 }

@@ -13,7 +13,7 @@
  * MTGOX_KEY and MTGOX_SECRET (base64, as MtGox gave it) hold the credential; the defaults are demo
  * values. Nonces come from a state file shared by every process on this host that signs with the
  * key, so two programs (or two copies of this one) never send the same nonce: RESTSIGN_NONCE_FILE,
- * or restsign's per-key default ($XDG_RUNTIME_DIR/restsign/, else /tmp/restsign-<uid>/).
+ * or restsign's per-key default ($XDG_STATE_HOME/restsign/, default ~/.local/state/restsign/).
  *
  * Build: cc -std=c99 -Iinclude -Itests/c examples/c/mtgox_query.c -lrestsign -lcurl
  */

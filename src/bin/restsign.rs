@@ -199,7 +199,7 @@ struct SignArgs {
     #[arg(long)]
     uuid: Option<String>,
     /// Nonce state file shared with other signers of this key [default: the per-key file under
-    /// $XDG_RUNTIME_DIR/restsign or /tmp/restsign-UID].
+    /// $XDG_STATE_HOME/restsign, default ~/.local/state/restsign].
     #[arg(long, value_name = "PATH", conflicts_with = "nonce")]
     nonce_file: Option<PathBuf>,
     /// How to print the signed request.
@@ -281,6 +281,13 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes (larger: 413).
     #[arg(long, default_value_t = 1 << 20)]
     max_body: usize,
+    /// Open connections at most; one more is answered 503 and closed.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Request body bytes held in memory across all connections at most; a body that would go past
+    /// it is answered 503 (bodies up to 16 KiB are always read).
+    #[arg(long, default_value_t = 32 << 20)]
+    max_buffered: usize,
 }
 
 /// One secret per key, all from one kind of source.

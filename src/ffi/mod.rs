@@ -108,6 +108,26 @@ pub const RESTSIGN_ERR_INVALID_RECIPE: restsign_status = 57;
 /// The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
 pub const RESTSIGN_ERR_VERIFY_UNSUPPORTED: restsign_status = 58;
 
+// State directories and files refused before use (60-69). Nothing is repaired silently.
+/// A state directory or file is not owned by the effective user (outside a directory set up for
+/// group sharing): someone else could reset it. Remove it or use another directory.
+pub const RESTSIGN_ERR_STATE_NOT_OWNED: restsign_status = 60;
+/// A state directory or file is writable by others: remove it or `chmod o-w`.
+pub const RESTSIGN_ERR_STATE_WRITABLE_BY_OTHERS: restsign_status = 61;
+/// A state directory or file is group-writable outside a directory named by the caller that is
+/// setgid with one of the caller's groups (the one way to share state between users).
+pub const RESTSIGN_ERR_STATE_GROUP_WRITABLE: restsign_status = 62;
+/// The state file or its directory is a symbolic link.
+pub const RESTSIGN_ERR_STATE_SYMLINK: restsign_status = 63;
+/// A FIFO, device, socket or directory is where the state file should be (or a file where the
+/// state directory should be).
+pub const RESTSIGN_ERR_STATE_NOT_REGULAR: restsign_status = 64;
+/// The state file was truncated or overwritten while in use (draws stop until it is restored or
+/// removed).
+pub const RESTSIGN_ERR_STATE_CHANGED: restsign_status = 65;
+/// No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
+pub const RESTSIGN_ERR_STATE_NO_HOME: restsign_status = 66;
+
 // Verdicts of restsign_verifier_check (40 and up).
 /// The signature does not match the request (the verdict holds what was expected).
 pub const RESTSIGN_ERR_BAD_SIGNATURE: restsign_status = 40;
@@ -161,12 +181,19 @@ pub(crate) fn status_of(err: Error) -> restsign_status {
         Error::InvalidHeaderValue => RESTSIGN_ERR_INVALID_HEADER_VALUE,
         Error::InvalidRecipe => RESTSIGN_ERR_INVALID_RECIPE,
         Error::VerifyUnsupported => RESTSIGN_ERR_VERIFY_UNSUPPORTED,
+        Error::StateNotOwned => RESTSIGN_ERR_STATE_NOT_OWNED,
+        Error::StateWritableByOthers => RESTSIGN_ERR_STATE_WRITABLE_BY_OTHERS,
+        Error::StateGroupWritable => RESTSIGN_ERR_STATE_GROUP_WRITABLE,
+        Error::StateSymlink => RESTSIGN_ERR_STATE_SYMLINK,
+        Error::StateNotRegular => RESTSIGN_ERR_STATE_NOT_REGULAR,
+        Error::StateChanged => RESTSIGN_ERR_STATE_CHANGED,
+        Error::StateNoHome => RESTSIGN_ERR_STATE_NO_HOME,
         Error::Internal => RESTSIGN_ERR_INTERNAL,
     }
 }
 
 /// Every core error, for `restsign_strerror`'s reverse lookup (one value per variant).
-const CORE_ERRORS: [Error; 31] = [
+const CORE_ERRORS: [Error; 38] = [
     Error::UnknownScheme,
     Error::EmptySecret,
     Error::SecretNotBase64,
@@ -197,6 +224,13 @@ const CORE_ERRORS: [Error; 31] = [
     Error::InvalidHeaderValue,
     Error::InvalidRecipe,
     Error::VerifyUnsupported,
+    Error::StateNotOwned,
+    Error::StateWritableByOthers,
+    Error::StateGroupWritable,
+    Error::StateSymlink,
+    Error::StateNotRegular,
+    Error::StateChanged,
+    Error::StateNoHome,
     Error::Internal,
 ];
 

@@ -9,9 +9,42 @@ use std::sync::Arc;
 
 /// A source of strictly increasing nonces. Opaque.
 ///
-/// Thread safety: any number of threads may draw from one source at once (lock-free). A file
-/// source is also shared by every process that opens the same state file. Signers made with a
-/// source keep their own reference to it, so it may be freed while they live.
+/// Thread safety: any number of threads may draw from one source at once. A file source is also
+/// shared by every process that opens the same state file. Signers made with a source keep their
+/// own reference to it, so it may be freed while they live.
+///
+/// Where state lives: signers without a source of their own, and `restsign_nonce_new_file` with a
+/// NULL path, use the per-key file `nonce-<hash of the key>-<unit>` in the state directory,
+/// `$XDG_STATE_HOME/restsign` (default `~/.local/state/restsign`, created 0700): not a runtime or
+/// temp directory, which logind and tmp cleaners empty. Before use the directory and the file are
+/// checked: owned by the effective user, not writable by others, not writable by the group, a
+/// regular file (a symlink, FIFO, device or directory is refused without blocking), of the right
+/// size. Each refusal has its own status (`RESTSIGN_ERR_STATE_*`, 60-66, or
+/// `RESTSIGN_ERR_NONCE_STATE_*`); nothing is repaired silently.
+///
+/// Sharing one key's state between two users, on purpose: make a directory owned by a group both
+/// are in, setgid and group-writable (`install -d -m 2770 -g GROUP DIR`), and give the file's path
+/// in it explicitly. Files there are created 0660 and may belong to any member of that group; that
+/// is the only case where a file not owned by the caller, or a group-writable one, is accepted (the
+/// default directory is never shared).
+///
+/// Guarantee: every draw reads and writes the file under an exclusive lock (`flock`) and checks
+/// with `fstat` that it is whole and still has all its names before the value is handed out. Each
+/// state file has a second name, `.<name>.keep` beside it, so deleting the state file (by hand, by a
+/// cleaner) loses nothing even with no process running: the next use links it back. A name deleted
+/// or renamed over while in use is noticed at the next draw of any process that has the file open,
+/// which moves to the state at the path carrying its last value into it; a process that has to
+/// create the file (both names gone) first looks for deleted copies still held open by this user's
+/// running processes (`/proc/PID/fd`) and starts above them. So no value is handed out twice unless
+/// both names are deleted while no running process holds the file (the sequence then starts again
+/// from the clock, and values drawn faster than the unit, ahead of the clock, could repeat), or an
+/// older copy is renamed over the file (processes that start on it before a holder draws again go
+/// on from its older value). A file truncated or rewritten while in use is an error
+/// (`RESTSIGN_ERR_STATE_CHANGED`), never a signal. Creation writes an unnamed file (`O_TMPFILE`) and
+/// links it into place, so a creator killed at any point leaves no temporary file behind.
+///
+/// In-memory nonces (`restsign_nonce_new_memory`) repeat across processes and restarts: they are
+/// for callers who ask for them by name.
 pub struct restsign_nonce {
     _private: [u8; 0],
 }
@@ -82,6 +115,9 @@ pub unsafe extern "C" fn restsign_scheme_nonce_unit(scheme: *const c_char, unit:
 }
 
 /// An in-process source: `max(now in unit, last + 1)` with one atomic compare-and-swap per draw.
+/// Values are unique within this process only: another process, or this one restarted, may draw
+/// the same values. Use it only when nothing else signs with the key (the default of a signer is
+/// the per-key state file; see `restsign_nonce`).
 ///
 /// # Safety
 /// `out` NULL or writable.
@@ -96,13 +132,15 @@ pub unsafe extern "C" fn restsign_nonce_new_memory(unit: i32, out: *mut *mut res
     })
 }
 
-/// A source shared by every process on the host through a memory-mapped state file: at
-/// `path` (NUL-terminated), or when `path` is NULL the default for `key`
-/// (`$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>`, else `/tmp/restsign-<uid>/…`). The file is
-/// created with mode 0600 if missing; its last value survives process exit, `kill -9` and
-/// restarts. No system call per draw. A file that is too short, not restsign's (or made for
-/// another key or unit), or damaged gives `RESTSIGN_ERR_NONCE_STATE_TRUNCATED`, `_FOREIGN` or
-/// `_CORRUPT`: never a silent reset.
+/// A source shared by every process of this user on the host through a state file: at `path`
+/// (NUL-terminated; its directory is created 0700 if missing), or when `path` is NULL the default
+/// for `key` (`$XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>`, default
+/// `~/.local/state/...`;
+/// the file signers use by default). The file is created (0600; 0660 in a shared directory) if
+/// missing; its last value survives process exit, `kill -9` and restarts. The directory and file
+/// are checked first (see `restsign_nonce`): `RESTSIGN_ERR_STATE_*`. A file that is too short, not
+/// restsign's (or made for another key or unit), or damaged gives
+/// `RESTSIGN_ERR_NONCE_STATE_TRUNCATED`, `_FOREIGN` or `_CORRUPT`: never a silent reset.
 ///
 /// # Safety
 /// `path` NULL or NUL-terminated; `key` valid for `key_len` bytes; `out` NULL or writable.
@@ -119,7 +157,7 @@ pub unsafe extern "C" fn restsign_nonce_new_file(
         unsafe { clear_out(out) }?;
         let key = unsafe { bytes_arg(key, key_len) }?;
         let unit = unit_arg(unit)?;
-        let path = unsafe { path_arg(path) }?.unwrap_or_else(|| nonce::default_state_path(key));
+        let path = unsafe { path_arg(path) }?.unwrap_or_else(|| nonce::default_state_path(key, unit));
         let source = ClockNonce::shared_file(&path, key, unit).map_err(status_of)?;
         unsafe { nonce_handle(Arc::new(source), out) };
         Ok(())

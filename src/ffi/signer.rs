@@ -24,6 +24,14 @@ impl ArcHandle for restsign_signer {
 /// the MtGox schemes, which restsign decodes). Key and secret are copied; the caller may wipe its
 /// copies afterwards.
 ///
+/// Request nonces come, by default, from the key's state file in the default state directory
+/// (`$XDG_STATE_HOME/restsign`, default `~/.local/state/restsign`; see `restsign_nonce`), opened
+/// at the first draw and shared by every signer of every process of this user for this key: they
+/// never repeat across threads, processes or restarts. A state file that is refused or unusable
+/// shows as a `RESTSIGN_ERR_STATE_*` or `RESTSIGN_ERR_NONCE_STATE_*` status from the call that
+/// draws (`restsign_request_sign`, `restsign_signer_next_nonce`). For in-memory nonces (unique in
+/// this process only) pass `restsign_nonce_new_memory` to `restsign_signer_new_with_nonce`.
+///
 /// On success `*out` is the new handle, to be released with `restsign_signer_free`. On failure
 /// `*out` is NULL and the status says why: `RESTSIGN_ERR_UNKNOWN_SCHEME`,
 /// `RESTSIGN_ERR_EMPTY_SECRET`, `RESTSIGN_ERR_SECRET_NOT_BASE64`, `RESTSIGN_ERR_KEY_NOT_UUID`,
@@ -53,8 +61,8 @@ pub unsafe extern "C" fn restsign_signer_new(
 
 /// Like `restsign_signer_new`, and the signer draws request nonces from `nonce` (see
 /// `restsign_nonce_new_file` and friends). The signer keeps its own reference to the source:
-/// the caller may free `nonce` afterwards. `nonce` NULL means the default, an in-process
-/// sequence shared by every signer of this process for this key.
+/// the caller may free `nonce` afterwards. `nonce` NULL means the default, as for
+/// `restsign_signer_new`: the key's state file in the default state directory.
 ///
 /// # Safety
 /// As for `restsign_signer_new`; `nonce` NULL or a live nonce handle.
@@ -82,9 +90,9 @@ pub unsafe extern "C" fn restsign_signer_new_with_nonce(
 
 /// Like `restsign_signer_new`, with request nonces shared by every process on this host that
 /// signs with this key: a state file at `state_path` (NUL-terminated), or when `state_path` is
-/// NULL the default per-key file `$XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>` (or
-/// `/tmp/restsign-<uid>/…`), in the scheme's default unit. Errors of the state file:
-/// `RESTSIGN_ERR_NONCE_STATE_*`.
+/// NULL the default per-key file `$XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>` (default
+/// `~/.local/state/restsign/…`), in the scheme's default unit, opened and checked now. Errors of
+/// the state file: `RESTSIGN_ERR_STATE_*` and `RESTSIGN_ERR_NONCE_STATE_*` (see `restsign_nonce`).
 ///
 /// # Safety
 /// As for `restsign_signer_new`; `state_path` NULL or NUL-terminated.
@@ -102,8 +110,8 @@ pub unsafe extern "C" fn restsign_signer_new_shared(
     ffi_boundary!({
         unsafe { clear_out(out) }?;
         let signer = unsafe { new_signer(scheme, key, key_len, secret, secret_len) }?;
-        let path = unsafe { path_arg(state_path) }?.unwrap_or_else(|| nonce::default_state_path(signer.key()));
         let unit = signer.recipe().nonce_unit;
+        let path = unsafe { path_arg(state_path) }?.unwrap_or_else(|| nonce::default_state_path(signer.key(), unit));
         let source = ClockNonce::shared_file(&path, signer.key(), unit).map_err(status_of)?;
         unsafe { restsign_signer::give(Arc::new(signer.with_nonce_source(Arc::new(source))), out) };
         Ok(())

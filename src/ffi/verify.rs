@@ -194,10 +194,14 @@ pub unsafe extern "C" fn restsign_verifier_new(
 
 /// Like `restsign_verifier_new`, with the replay state in files shared by every process that
 /// uses the same directory: `state_dir` (NUL-terminated, created 0700 if missing), or when NULL
-/// `$XDG_RUNTIME_DIR/restsign` (else `/tmp/restsign-<uid>`). One file per scheme and key, named
-/// `verify-<hash>`, separate from signers' nonce files. Once one process accepts a nonce, every
-/// other process rejects it and anything below it. State file errors are the
-/// `RESTSIGN_ERR_NONCE_STATE_*` codes.
+/// the default state directory `$XDG_STATE_HOME/restsign` (default `~/.local/state/restsign`).
+/// One file per scheme and key, named `verify-<hash>`, separate from signers' nonce files. Once one
+/// process accepts a nonce, every other process rejects it and anything below it. The directory
+/// and files are checked as nonce state files are (owner, mode, regular file, no symlink; a
+/// setgid directory of one of the caller's groups for state shared between users; see
+/// `restsign_nonce`), and a file deleted or replaced while in use is noticed at the next check,
+/// which carries its last accepted nonce into the file at the path. Errors: the
+/// `RESTSIGN_ERR_STATE_*` and `RESTSIGN_ERR_NONCE_STATE_*` codes.
 ///
 /// # Safety
 /// As for `restsign_verifier_new`; `state_dir` NULL or NUL-terminated.

@@ -205,25 +205,38 @@ static void test_file(void) {
               "%s: a refused state file was changed (a silent reset?)", damaged[i].name);
     }
 
-    /* Paths restsign must not use: a symbolic link, a directory, a file's "subdirectory". */
-    char link[256], sub[256];
+    /* Paths restsign must not use, each refused with its own status and without blocking: a symbolic
+       link, a directory, a FIFO, a file's "subdirectory", a file others may write. */
+    char link[256], sub[256], fifo[256], adir[256];
     path_in_dir(link, sizeof link, "link");
     CHECK(symlink(path, link) == 0, "symlink: %s", strerror(errno));
-    expect(open_file(link, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_NONCE_STATE_IO, "symbolic link");
-    expect(open_file(dir, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_NONCE_STATE_IO, "a directory");
+    expect(open_file(link, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_STATE_SYMLINK, "symbolic link");
+    path_in_dir(adir, sizeof adir, "adir");
+    CHECK(mkdir(adir, 0700) == 0, "mkdir: %s", strerror(errno));
+    expect(open_file(adir, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_STATE_NOT_REGULAR, "a directory");
+    /* A state file straight in a world-writable directory (/tmp) is refused. */
+    expect(open_file("/tmp/restsign-test-in-tmp", "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n),
+           RESTSIGN_ERR_STATE_WRITABLE_BY_OTHERS, "in /tmp itself");
+    path_in_dir(fifo, sizeof fifo, "fifo");
+    CHECK(mkfifo(fifo, 0600) == 0, "mkfifo: %s", strerror(errno));
+    expect(open_file(fifo, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_STATE_NOT_REGULAR, "a FIFO");
     path_in_dir(sub, sizeof sub, "state/sub");
-    expect(open_file(sub, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_NONCE_STATE_IO, "under a file");
+    expect(open_file(sub, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_STATE_NOT_REGULAR, "under a file");
+    CHECK(chmod(path, 0666) == 0, "chmod: %s", strerror(errno));
+    expect(open_file(path, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_STATE_WRITABLE_BY_OTHERS, "0666");
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0666, "a refused mode was repaired silently");
+    CHECK(chmod(path, 0600) == 0, "chmod: %s", strerror(errno));
     expect(open_file(path, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, NULL), RESTSIGN_ERR_NULL_ARGUMENT, "new_file(NULL out)");
     expect(restsign_nonce_new_file(path, NULL, 3, RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_ERR_NULL_WITH_LENGTH,
            "new_file(NULL key, 3)");
 
-    /* Missing directories are made (0700); NULL path: the per-key default under $XDG_RUNTIME_DIR. */
+    /* Missing directories are made (0700); NULL path: the per-key default under $XDG_STATE_HOME. */
     char deep[256];
     path_in_dir(deep, sizeof deep, "a/b/state");
     expect(open_file(deep, "key-A", RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_OK, "new_file in missing directories");
     restsign_nonce_free(n);
     CHECK(access(deep, F_OK) == 0, "%s was not created", deep);
-    CHECK(setenv("XDG_RUNTIME_DIR", dir, 1) == 0, "setenv");
+    CHECK(setenv("XDG_STATE_HOME", dir, 1) == 0, "setenv");
     expect(restsign_nonce_new_file(NULL, "key-A", 5, RESTSIGN_NONCE_UNIT_MILLIS, &n), RESTSIGN_OK, "default path");
     restsign_nonce_free(n);
     char rundir[256];

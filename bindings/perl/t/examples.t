@@ -21,11 +21,11 @@ use Server;
 my $MTGOX_KEY = '0b7a0d8e-5c3f-4c2a-9d1e-6f7a8b9c0d1e';
 
 # Runs examples/perl/$script with @args and %env on top of ours (no base URL unless given), the
-# shared nonce state in a scratch $XDG_RUNTIME_DIR; (exit status, output with stderr).
+# shared nonce state in a scratch $XDG_STATE_HOME; (exit status, output with stderr).
 my $runtime = tempdir(CLEANUP => 1);
 sub example {
     my ($script, $args, %env) = @_;
-    local $ENV{XDG_RUNTIME_DIR} = $runtime;
+    local $ENV{XDG_STATE_HOME} = $runtime;
     local @ENV{qw(MTGOX_BASE_URL POLONIEX_BASE_URL)};
     delete @ENV{qw(MTGOX_BASE_URL POLONIEX_BASE_URL)};
     local @ENV{ keys %env } = values %env;

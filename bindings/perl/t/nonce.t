@@ -73,9 +73,10 @@ library_error(ERR_UNKNOWN_SCHEME, 'unit of an unknown scheme', sub { Restsign::N
     library_error(ERR_NONCE_STATE_CORRUPT, 'a damaged state file', sub { Restsign::Nonce->file($write->(damaged => $damaged), 'k', NONCE_UNIT_MILLIS) });
     library_error(ERR_NONCE_STATE_FOREIGN, 'someone else\'s short file', sub { Restsign::Nonce->file($write->(short => 'abc'), 'k', NONCE_UNIT_MILLIS) });
     library_error(ERR_NONCE_STATE_FOREIGN, 'someone else\'s file', sub { Restsign::Nonce->file($write->(junk => "\xa5" x 4096), 'k', NONCE_UNIT_MILLIS) });
-    library_error(ERR_NONCE_STATE_IO, 'a directory', sub { Restsign::Nonce->file($dir, 'k', NONCE_UNIT_MILLIS) });
+    mkdir "$dir/adir" or die "mkdir: $!";
+    library_error(ERR_STATE_NOT_REGULAR, 'a directory', sub { Restsign::Nonce->file("$dir/adir", 'k', NONCE_UNIT_MILLIS) });
     library_error(ERR_NONCE_STATE_IO, 'a path with NUL', sub { Restsign::Nonce->file("$dir/a\0b", 'k', NONCE_UNIT_MILLIS) });
-    library_error(ERR_NONCE_STATE_IO, 'a path under a file', sub { Restsign::Signer->shared('poloniex', 'k', 's', "$path/under-a-file") });
+    library_error(ERR_STATE_NOT_REGULAR, 'a path under a file', sub { Restsign::Signer->shared('poloniex', 'k', 's', "$path/under-a-file") });
     for my $unit (0, 5, -1, 2**32 + NONCE_UNIT_MILLIS, 'x', undef, 1.5) {
         my $shown = $unit // 'undef';
         library_error(ERR_INVALID_UNIT, "memory unit $shown", sub { Restsign::Nonce->memory($unit) });

@@ -20,8 +20,10 @@ final class Signer
      * @param string     $scheme one of Signer::schemes(), e.g. "mtgox-v2"
      * @param string     $key    the API key as the API gave it
      * @param string     $secret the secret as the API gave it (base64 text for the MtGox schemes)
-     * @param Nonce|null $nonce  where the signer's requests draw nonces from; null: an in-process
-     *                           sequence shared by every signer of this process for this key
+     * @param Nonce|null $nonce  where the signer's requests draw nonces from; null: the key's state
+     *                           file in the library's state directory, shared by every process of
+     *                           this user and kept across restarts (Nonce::memory() for in-memory
+     *                           nonces, unique in this process only)
      * @throws RestsignException when the library rejects the credential
      */
     public function __construct(string $scheme, string $key, string $secret, ?Nonce $nonce = null)
@@ -35,8 +37,8 @@ final class Signer
     /**
      * A signer whose request nonces are shared by every process on this host that signs with this
      * key: a state file at $statePath, or when null the library's per-key default
-     * ($XDG_RUNTIME_DIR/restsign/nonce-<hash of the key>, else /tmp/restsign-<uid>/...), in the
-     * scheme's unit.
+     * ($XDG_STATE_HOME/restsign/nonce-<hash of the key>-<unit>, default ~/.local/state/restsign/...),
+     * in the scheme's unit.
      *
      * @throws RestsignException when the library rejects the credential or the state file
      */

@@ -207,6 +207,45 @@ final class Status
     public const ERR_VERIFY_UNSUPPORTED = 58;
 
     /**
+     * A state directory or file is not owned by the effective user (outside a directory set up for
+     * group sharing): someone else could reset it. Remove it or use another directory.
+     */
+    public const ERR_STATE_NOT_OWNED = 60;
+
+    /**
+     * A state directory or file is writable by others: remove it or `chmod o-w`.
+     */
+    public const ERR_STATE_WRITABLE_BY_OTHERS = 61;
+
+    /**
+     * A state directory or file is group-writable outside a directory named by the caller that is
+     * setgid with one of the caller's groups (the one way to share state between users).
+     */
+    public const ERR_STATE_GROUP_WRITABLE = 62;
+
+    /**
+     * The state file or its directory is a symbolic link.
+     */
+    public const ERR_STATE_SYMLINK = 63;
+
+    /**
+     * A FIFO, device, socket or directory is where the state file should be (or a file where the
+     * state directory should be).
+     */
+    public const ERR_STATE_NOT_REGULAR = 64;
+
+    /**
+     * The state file was truncated or overwritten while in use (draws stop until it is restored or
+     * removed).
+     */
+    public const ERR_STATE_CHANGED = 65;
+
+    /**
+     * No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
+     */
+    public const ERR_STATE_NO_HOME = 66;
+
+    /**
      * The signature does not match the request (the verdict holds what was expected).
      */
     public const ERR_BAD_SIGNATURE = 40;

@@ -22,7 +22,7 @@ final class ExamplesTest extends TestCase
 
     protected function setUp(): void
     {
-        // The examples' shared nonce state goes to $XDG_RUNTIME_DIR/restsign: a scratch one.
+        // The examples' shared nonce state goes to $XDG_STATE_HOME/restsign: a scratch one.
         $this->runtime = sys_get_temp_dir() . '/restsign-php-examples-' . getmypid();
         @mkdir($this->runtime, 0700);
     }
@@ -124,7 +124,7 @@ final class ExamplesTest extends TestCase
     {
         $base = getenv();
         unset($base['MTGOX_BASE_URL'], $base['COINPAYMENTS_BASE_URL']);
-        $env += ['XDG_RUNTIME_DIR' => $this->runtime] + $base;
+        $env += ['XDG_STATE_HOME' => $this->runtime] + $base;
         $cmd = [PHP_BINARY, \dirname(__DIR__, 3) . "/examples/php/$script", ...$args];
         $process = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['redirect', 1]], $pipes, null, $env);
         $out = stream_get_contents($pipes[1]);

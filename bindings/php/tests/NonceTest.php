@@ -23,7 +23,10 @@ final class NonceTest extends TestCase
 
     protected function tearDown(): void
     {
-        array_map('unlink', glob("$this->dir/*") ?: []);
+        // State files and their kept second names (.<name>.keep).
+        foreach (array_merge(glob("$this->dir/*") ?: [], glob("$this->dir/.[!.]*") ?: []) as $entry) {
+            is_dir($entry) && !is_link($entry) ? rmdir($entry) : unlink($entry);
+        }
         rmdir($this->dir);
     }
 
@@ -112,9 +115,10 @@ final class NonceTest extends TestCase
         RequestTest::assertLibraryError(Status::ERR_NONCE_STATE_FOREIGN, fn () => Nonce::file("$this->dir/short", 'k', NonceUnit::MILLIS));
         file_put_contents("$this->dir/junk", str_repeat("\xa5", 4096));
         RequestTest::assertLibraryError(Status::ERR_NONCE_STATE_FOREIGN, fn () => Nonce::file("$this->dir/junk", 'k', NonceUnit::MILLIS));
-        RequestTest::assertLibraryError(Status::ERR_NONCE_STATE_IO, fn () => Nonce::file($this->dir, 'k', NonceUnit::MILLIS));
+        @mkdir("$this->dir/adir");
+        RequestTest::assertLibraryError(Status::ERR_STATE_NOT_REGULAR, fn () => Nonce::file("$this->dir/adir", 'k', NonceUnit::MILLIS));
         RequestTest::assertLibraryError(Status::ERR_NONCE_STATE_IO, fn () => Nonce::file("$this->dir/a\0b", 'k', NonceUnit::MILLIS));
-        RequestTest::assertLibraryError(Status::ERR_NONCE_STATE_IO, fn () => Signer::shared('poloniex', 'k', 's', "$path/under-a-file"));
+        RequestTest::assertLibraryError(Status::ERR_STATE_NOT_REGULAR, fn () => Signer::shared('poloniex', 'k', 's', "$path/under-a-file"));
         foreach ([0, 5, -1, 2 ** 32 + NonceUnit::MILLIS] as $unit) {
             RequestTest::assertLibraryError(Status::ERR_INVALID_UNIT, static fn () => Nonce::memory($unit));
             RequestTest::assertLibraryError(Status::ERR_INVALID_UNIT, fn () => Nonce::file("$this->dir/u", 'k', $unit));

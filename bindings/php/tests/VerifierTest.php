@@ -95,7 +95,7 @@ final class VerifierTest extends TestCase
             $this->assertTrue($a->check('GET', '/v1/balance', $request->headers(), $request->query())->ok());
             $this->rejected(Status::ERR_STALE_NONCE, fn () => $b->check('GET', '/v1/balance', $request->headers(), $request->query()));
         } finally {
-            array_map('unlink', glob("$dir/*") ?: []);
+            array_map('unlink', array_merge(glob("$dir/*") ?: [], glob("$dir/.[!.]*") ?: []));
             @rmdir($dir);
         }
     }

@@ -40,6 +40,8 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         max_body: args.max_body,
         header: Duration::from_secs(10),
         body: Duration::from_secs(10),
+        max_connections: args.max_connections as usize,
+        max_buffered: args.max_buffered,
     };
     let exchange = Arc::new(Exchange { routes, style: Style::of(&scheme) });
     // Signals are caught from here on, so a client that sees the line below can stop us cleanly.

@@ -43,7 +43,7 @@ pub(crate) fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
             // Each run is a new process: only the shared state file keeps two runs in one
             // millisecond from drawing the same nonce.
             if recipe.uses_nonce() {
-                let path = args.nonce_file.clone().unwrap_or_else(|| nonce::default_state_path(key));
+                let path = args.nonce_file.clone().unwrap_or_else(|| nonce::default_state_path(key, recipe.nonce_unit));
                 let source = ClockNonce::shared_file(&path, key, recipe.nonce_unit)
                     .map_err(|e| Failure::Runtime(format!("nonce state {}: {e}", path.display())))?;
                 signer = signer.with_nonce_source(Arc::new(source));

@@ -7,60 +7,67 @@ use warnings;
 
 # The C API's status codes: Restsign::Error->code is one of these.
 use constant {
-    OK                        => 0,    # Success.
-    ERR_NULL_ARGUMENT         => 1,    # A required pointer argument (a name, a method, an out-pointer) is NULL.
-    ERR_NULL_WITH_LENGTH      => 2,    # A data pointer is NULL but its length is not zero.
-    ERR_NULL_HANDLE           => 3,    # The handle argument is NULL.
-    ERR_BUFFER_TOO_SMALL      => 4,    # The output buffer is too small (or this was a size query): nothing was written and `*out_len` holds the capacity needed, terminating NUL included.
-    ERR_UNKNOWN_SCHEME        => 5,    # The scheme name is not one restsign knows.
-    ERR_EMPTY_SECRET          => 6,    # The secret is empty.
-    ERR_SECRET_NOT_BASE64     => 7,    # The scheme needs a base64 secret and this one is not valid base64.
-    ERR_KEY_NOT_UUID          => 8,    # The scheme needs a UUID key (`mtgox-stream`) and this one is not.
-    ERR_INVALID_KEY           => 9,    # The key is empty or contains control characters.
-    ERR_INVALID_METHOD        => 10,    # The HTTP method is empty or not an HTTP token.
-    ERR_NO_HEADERS            => 11,    # The scheme sends no headers (`mtgox-stream`): use `restsign_signer_sign_into`.
-    ERR_TOO_LONG              => 12,    # An input is too long for its output to be sized.
-    ERR_INTERNAL              => 13,    # restsign hit an internal error (a bug); the call had no effect.
-    ERR_NONCE_EXHAUSTED       => 14,    # The next nonce would exceed 2^63 - 1.
-    ERR_NONCE_NOT_INCREASING  => 15,    # A caller-supplied nonce source gave a value not above its previous one.
-    ERR_NONCE_STATE_TRUNCATED => 16,    # The nonce state file is shorter than a state record.
-    ERR_NONCE_STATE_FOREIGN   => 17,    # The file is not a restsign nonce state, or was made for another key or unit.
-    ERR_NONCE_STATE_CORRUPT   => 18,    # The nonce state file is damaged.
-    ERR_NONCE_STATE_IO        => 19,    # The nonce state file could not be created, opened or mapped.
-    ERR_NONCE_CALLBACK_FAILED => 20,    # A caller-supplied nonce callback reported failure.
-    ERR_PARAMS_AND_BODY       => 21,    # A request was given both parameters and a body.
-    ERR_JSON_NOT_OBJECT       => 22,    # A JSON body is not a JSON object.
-    ERR_JSON_NOT_UTF8         => 23,    # A parameter of a JSON request is not UTF-8.
-    ERR_NOT_SIGNED            => 24,    # The request has not been signed yet (call restsign_request_sign first).
-    ERR_INVALID_UNIT          => 25,    # The nonce unit is not one of the RESTSIGN_NONCE_UNIT_* values.
-    ERR_INDEX_OUT_OF_RANGE    => 26,    # An index is past the end.
-    ERR_NO_NONCE              => 27,    # The request carries the caller's own nonce (a raw body): restsign drew none.
-    ERR_NONCE_OUT_OF_RANGE    => 28,    # A nonce given by the caller is 0 or above 2^63 - 1.
-    ERR_KEY_LOOKUP_FAILED     => 29,    # A verifier's key lookup callback reported a failure: the request could not be checked.
-    ERR_PASSPHRASE_MISSING    => 50,    # The recipe needs a passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin) and none was given.
-    ERR_INVALID_PASSPHRASE    => 51,    # The passphrase is empty or contains control characters.
-    ERR_INVALID_BASE_URL      => 52,    # A base URL is not `http(s)://host[:port]` without a path.
-    ERR_NEEDS_REQUEST         => 53,    # The recipe signs a timestamp, a UUID or the parameters themselves: only the request builder (`restsign_request_*`) can sign for it.
-    ERR_INVALID_PATH          => 54,    # A path contains a control character, a space or DEL.
-    ERR_INVALID_UUID          => 55,    # A UUID is not 36 characters of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
-    ERR_INVALID_HEADER_VALUE  => 56,    # A header value would contain a line break or another control character.
-    ERR_INVALID_RECIPE        => 57,    # The recipe text was refused; `restsign_recipe_parse` wrote where and why into its error buffer.
-    ERR_VERIFY_UNSUPPORTED    => 58,    # The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
-    ERR_BAD_SIGNATURE         => 40,    # The signature does not match the request (the verdict holds what was expected).
-    ERR_STALE_NONCE           => 41,    # Correctly signed, but the nonce is not above the last one accepted for this key (a replay).
-    ERR_MALFORMED             => 42,    # The request lacks a key, nonce or signature, or one cannot be parsed (the verdict says which).
-    ERR_UNKNOWN_KEY           => 43,    # The verifier knows no secret for the request's key.
-    ERR_NO_EXPECTED           => 44,    # Only a verdict of `RESTSIGN_ERR_BAD_SIGNATURE` carries an expected message and signature.
-    ERR_NO_KEY                => 45,    # The verdict's request named no key (it was malformed, or the check did not run).
-    ERR_NOT_CHECKED           => 46,    # The verdict has not been through `restsign_verifier_check` yet.
+    OK                           => 0,    # Success.
+    ERR_NULL_ARGUMENT            => 1,    # A required pointer argument (a name, a method, an out-pointer) is NULL.
+    ERR_NULL_WITH_LENGTH         => 2,    # A data pointer is NULL but its length is not zero.
+    ERR_NULL_HANDLE              => 3,    # The handle argument is NULL.
+    ERR_BUFFER_TOO_SMALL         => 4,    # The output buffer is too small (or this was a size query): nothing was written and `*out_len` holds the capacity needed, terminating NUL included.
+    ERR_UNKNOWN_SCHEME           => 5,    # The scheme name is not one restsign knows.
+    ERR_EMPTY_SECRET             => 6,    # The secret is empty.
+    ERR_SECRET_NOT_BASE64        => 7,    # The scheme needs a base64 secret and this one is not valid base64.
+    ERR_KEY_NOT_UUID             => 8,    # The scheme needs a UUID key (`mtgox-stream`) and this one is not.
+    ERR_INVALID_KEY              => 9,    # The key is empty or contains control characters.
+    ERR_INVALID_METHOD           => 10,    # The HTTP method is empty or not an HTTP token.
+    ERR_NO_HEADERS               => 11,    # The scheme sends no headers (`mtgox-stream`): use `restsign_signer_sign_into`.
+    ERR_TOO_LONG                 => 12,    # An input is too long for its output to be sized.
+    ERR_INTERNAL                 => 13,    # restsign hit an internal error (a bug); the call had no effect.
+    ERR_NONCE_EXHAUSTED          => 14,    # The next nonce would exceed 2^63 - 1.
+    ERR_NONCE_NOT_INCREASING     => 15,    # A caller-supplied nonce source gave a value not above its previous one.
+    ERR_NONCE_STATE_TRUNCATED    => 16,    # The nonce state file is shorter than a state record.
+    ERR_NONCE_STATE_FOREIGN      => 17,    # The file is not a restsign nonce state, or was made for another key or unit.
+    ERR_NONCE_STATE_CORRUPT      => 18,    # The nonce state file is damaged.
+    ERR_NONCE_STATE_IO           => 19,    # The nonce state file could not be created, opened or mapped.
+    ERR_NONCE_CALLBACK_FAILED    => 20,    # A caller-supplied nonce callback reported failure.
+    ERR_PARAMS_AND_BODY          => 21,    # A request was given both parameters and a body.
+    ERR_JSON_NOT_OBJECT          => 22,    # A JSON body is not a JSON object.
+    ERR_JSON_NOT_UTF8            => 23,    # A parameter of a JSON request is not UTF-8.
+    ERR_NOT_SIGNED               => 24,    # The request has not been signed yet (call restsign_request_sign first).
+    ERR_INVALID_UNIT             => 25,    # The nonce unit is not one of the RESTSIGN_NONCE_UNIT_* values.
+    ERR_INDEX_OUT_OF_RANGE       => 26,    # An index is past the end.
+    ERR_NO_NONCE                 => 27,    # The request carries the caller's own nonce (a raw body): restsign drew none.
+    ERR_NONCE_OUT_OF_RANGE       => 28,    # A nonce given by the caller is 0 or above 2^63 - 1.
+    ERR_KEY_LOOKUP_FAILED        => 29,    # A verifier's key lookup callback reported a failure: the request could not be checked.
+    ERR_PASSPHRASE_MISSING       => 50,    # The recipe needs a passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin) and none was given.
+    ERR_INVALID_PASSPHRASE       => 51,    # The passphrase is empty or contains control characters.
+    ERR_INVALID_BASE_URL         => 52,    # A base URL is not `http(s)://host[:port]` without a path.
+    ERR_NEEDS_REQUEST            => 53,    # The recipe signs a timestamp, a UUID or the parameters themselves: only the request builder (`restsign_request_*`) can sign for it.
+    ERR_INVALID_PATH             => 54,    # A path contains a control character, a space or DEL.
+    ERR_INVALID_UUID             => 55,    # A UUID is not 36 characters of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+    ERR_INVALID_HEADER_VALUE     => 56,    # A header value would contain a line break or another control character.
+    ERR_INVALID_RECIPE           => 57,    # The recipe text was refused; `restsign_recipe_parse` wrote where and why into its error buffer.
+    ERR_VERIFY_UNSUPPORTED       => 58,    # The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
+    ERR_STATE_NOT_OWNED          => 60,    # A state directory or file is not owned by the effective user (outside a directory set up for group sharing): someone else could reset it. Remove it or use another directory.
+    ERR_STATE_WRITABLE_BY_OTHERS => 61,    # A state directory or file is writable by others: remove it or `chmod o-w`.
+    ERR_STATE_GROUP_WRITABLE     => 62,    # A state directory or file is group-writable outside a directory named by the caller that is setgid with one of the caller's groups (the one way to share state between users).
+    ERR_STATE_SYMLINK            => 63,    # The state file or its directory is a symbolic link.
+    ERR_STATE_NOT_REGULAR        => 64,    # A FIFO, device, socket or directory is where the state file should be (or a file where the state directory should be).
+    ERR_STATE_CHANGED            => 65,    # The state file was truncated or overwritten while in use (draws stop until it is restored or removed).
+    ERR_STATE_NO_HOME            => 66,    # No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
+    ERR_BAD_SIGNATURE            => 40,    # The signature does not match the request (the verdict holds what was expected).
+    ERR_STALE_NONCE              => 41,    # Correctly signed, but the nonce is not above the last one accepted for this key (a replay).
+    ERR_MALFORMED                => 42,    # The request lacks a key, nonce or signature, or one cannot be parsed (the verdict says which).
+    ERR_UNKNOWN_KEY              => 43,    # The verifier knows no secret for the request's key.
+    ERR_NO_EXPECTED              => 44,    # Only a verdict of `RESTSIGN_ERR_BAD_SIGNATURE` carries an expected message and signature.
+    ERR_NO_KEY                   => 45,    # The verdict's request named no key (it was malformed, or the check did not run).
+    ERR_NOT_CHECKED              => 46,    # The verdict has not been through `restsign_verifier_check` yet.
 };
 
 # Nonce units (Restsign::Nonce).
 use constant {
-    NONCE_UNIT_SECONDS        => 1,    # Seconds since the epoch.
-    NONCE_UNIT_MILLIS         => 2,    # Milliseconds since the epoch (apiauth, poloniex, coinpayments, viabtc).
-    NONCE_UNIT_MICROS         => 3,    # Microseconds since the epoch: MtGox `microtime` (seconds then six digits).
-    NONCE_UNIT_TEN_MICROS     => 4,    # Units of 10 µs: the MtGox Python example's `int(time.time() * 100000)`.
+    NONCE_UNIT_SECONDS           => 1,    # Seconds since the epoch.
+    NONCE_UNIT_MILLIS            => 2,    # Milliseconds since the epoch (apiauth, poloniex, coinpayments, viabtc).
+    NONCE_UNIT_MICROS            => 3,    # Microseconds since the epoch: MtGox `microtime` (seconds then six digits).
+    NONCE_UNIT_TEN_MICROS        => 4,    # Units of 10 µs: the MtGox Python example's `int(time.time() * 100000)`.
 };
 
 our @STATUS = qw(
@@ -73,8 +80,9 @@ our @STATUS = qw(
     ERR_NO_NONCE ERR_NONCE_OUT_OF_RANGE ERR_KEY_LOOKUP_FAILED ERR_PASSPHRASE_MISSING
     ERR_INVALID_PASSPHRASE ERR_INVALID_BASE_URL ERR_NEEDS_REQUEST ERR_INVALID_PATH
     ERR_INVALID_UUID ERR_INVALID_HEADER_VALUE ERR_INVALID_RECIPE ERR_VERIFY_UNSUPPORTED
-    ERR_BAD_SIGNATURE ERR_STALE_NONCE ERR_MALFORMED ERR_UNKNOWN_KEY ERR_NO_EXPECTED ERR_NO_KEY
-    ERR_NOT_CHECKED
+    ERR_STATE_NOT_OWNED ERR_STATE_WRITABLE_BY_OTHERS ERR_STATE_GROUP_WRITABLE ERR_STATE_SYMLINK
+    ERR_STATE_NOT_REGULAR ERR_STATE_CHANGED ERR_STATE_NO_HOME ERR_BAD_SIGNATURE ERR_STALE_NONCE
+    ERR_MALFORMED ERR_UNKNOWN_KEY ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED
 );
 our @NONCE_UNIT = qw(
     NONCE_UNIT_SECONDS NONCE_UNIT_MILLIS NONCE_UNIT_MICROS NONCE_UNIT_TEN_MICROS

@@ -181,13 +181,15 @@ Restsign::Signer - sign API requests with one credential, through librestsign
 A signer for one of C<< Restsign::Signer->schemes >>, with the API key and the secret as the API
 gave them (base64 text for the MtGox schemes). The secret is copied into the library and wiped
 there when the signer is destroyed. Its requests draw nonces from C<$nonce> (a L<Restsign::Nonce>)
-if given, else from an in-process sequence shared by every signer of this process for this key.
+if given, else from the key's state file in the library's state directory (C<$XDG_STATE_HOME/restsign>,
+default C<~/.local/state/restsign>): shared by every process of this user and kept across restarts.
+For in-memory nonces (unique in this process only) pass C<< Restsign::Nonce->memory($unit) >>.
 
 =item C<< Restsign::Signer->shared($scheme, $key, $secret [, $state_path]) >>
 
 As C<new>, with request nonces shared by every process on this host that signs with this key,
 through a state file (C<$state_path>, or the library's per-key default under
-C<$XDG_RUNTIME_DIR/restsign> or C</tmp/restsign-UID>), in the scheme's unit.
+C<$XDG_STATE_HOME/restsign>, default C<~/.local/state/restsign>), in the scheme's unit, opened now.
 
 =item C<< Restsign::Signer->from_recipe($recipe, key => $key, secret => $secret, ...) >>
 
