@@ -323,7 +323,7 @@ fn deleting_the_state_file_while_four_processes_draw_repeats_nothing() {
 /// names deleted), and with no verifier running (the state file's name deleted, its kept name left).
 #[test]
 fn a_verifiers_deleted_replay_state_still_refuses_the_replay() {
-    use restsign::{Received, Request, Scheme, Signer, Verdict, Verifier};
+    use restsign::{Received, Recipe, Request, Signer, Verdict, Verifier};
     let dir = temp_dir("verify-delete");
     let secret = b"verify-secret";
     let request = |nonce: u64| {
@@ -334,7 +334,7 @@ fn a_verifiers_deleted_replay_state_still_refuses_the_replay() {
     };
     let check = |v: &Verifier, nonce: u64| {
         let signed = request(nonce);
-        let scheme = Scheme::by_name("poloniex").unwrap();
+        let scheme = &*Recipe::preset("poloniex").unwrap();
         let received = Received::new("POST", b"/tradingApi", &signed.body)
             .with_header_block(scheme, &signed.header_block)
             .unwrap();

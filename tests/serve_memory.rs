@@ -94,7 +94,7 @@ fn a_thousand_large_bodies_stay_within_budget_and_memory_comes_back() {
     // A client drawing its own nonces (this test is its only process).
     let signer = Signer::new("poloniex", key.as_bytes(), secret.as_bytes())
         .unwrap()
-        .with_nonce_source(Arc::new(ClockNonce::in_memory(restsign::scheme::NonceUnit::Millis)));
+        .with_nonce_source(Arc::new(ClockNonce::in_memory(restsign::recipe::NonceUnit::Millis)));
     assert_eq!(valid_request(port, &signer), 200);
 
     // The flood: each connection sends a head declaring 1 MB and 900 KB of it, then holds.

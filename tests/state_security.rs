@@ -7,8 +7,8 @@
 //! expected error, accepted no replay, did not hang and was not killed by a signal.
 
 use restsign::nonce::{self, ClockNonce, Counter, NonceSource};
-use restsign::scheme::NonceUnit;
-use restsign::{Received, Request, Scheme, Signer, Verdict, Verifier};
+use restsign::recipe::NonceUnit;
+use restsign::{Received, Recipe, Request, Signer, Verdict, Verifier};
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
@@ -39,7 +39,7 @@ fn child_acts_when_asked() {
                 let mut request = Request::new("POST", "/tradingApi");
                 request.param("command", "returnBalances");
                 let signed = signer.sign_request_with_nonce(&request, nonce)?;
-                let scheme = Scheme::by_name("poloniex").unwrap();
+                let scheme = &*Recipe::preset("poloniex").unwrap();
                 let received = Received::new("POST", b"/tradingApi", &signed.body)
                     .with_header_block(scheme, &signed.header_block)
                     .unwrap();

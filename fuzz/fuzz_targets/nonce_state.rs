@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use restsign::nonce::{Counter, MAX_NONCE};
-use restsign::scheme::NonceUnit;
+use restsign::recipe::NonceUnit;
 use restsign::Error;
 
 fuzz_target!(|contents: &[u8]| {
