@@ -1,6 +1,7 @@
 //! Generates the C header from `src/ffi/` into `OUT_DIR/restsign.h`, and gives the shared library a
 //! versioned SONAME. The committed copy in `include/` is checked against this one by
-//! `tests/header.rs`; `scripts/update-header` refreshes it.
+//! `tests/header.rs`; `scripts/update-header` refreshes it. Also lists the preset recipes in
+//! `src/recipe/presets/` for the library to embed.
 
 use std::{env, path::PathBuf};
 
@@ -15,6 +16,8 @@ fn main() {
         .expect("cbindgen could not generate the header")
         .write_to_file(&out);
 
+    write_preset_list(&crate_dir);
+
     // librestsign.so.MAJOR: the soname changes only when the C ABI breaks.
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
     let minor = env::var("CARGO_PKG_VERSION_MINOR").unwrap();
@@ -27,4 +30,23 @@ fn main() {
     println!("cargo:rustc-env=RESTSIGN_TARGET={}", env::var("TARGET").unwrap());
     println!("cargo:rerun-if-changed=src");
     println!("cargo:rerun-if-changed=cbindgen.toml");
+}
+
+/// `OUT_DIR/presets.rs`: every `src/recipe/presets/*.toml`, embedded. The seed schemes come first,
+/// in the order the C API's scheme list has always had; the rest by file name.
+fn write_preset_list(crate_dir: &std::path::Path) {
+    const SEEDS: [&str; 7] = ["apiauth", "poloniex", "mtgox-v1", "mtgox-v2", "mtgox-stream", "coinpayments", "viabtc"];
+    let dir = crate_dir.join("src/recipe/presets");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("src/recipe/presets")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".toml").map(str::to_owned))
+        .collect();
+    names.sort_by_key(|n| (SEEDS.iter().position(|s| s == n).unwrap_or(SEEDS.len()), n.clone()));
+    let mut code = String::from("static PRESET_SOURCES: &[(&str, &str)] = &[\n");
+    for name in names {
+        let path = dir.join(format!("{name}.toml"));
+        code += &format!("    ({:?}, include_str!({:?})),\n", format!("{name}.toml"), path.display().to_string());
+    }
+    code += "];\n";
+    std::fs::write(PathBuf::from(env::var("OUT_DIR").unwrap()).join("presets.rs"), code).unwrap();
 }

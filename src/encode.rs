@@ -1,15 +1,27 @@
-//! Text encoders that write into caller slices (no allocation), and the form encoder.
+//! Text encoders that write into caller slices (no allocation), and the form encoder. A leaf:
+//! it depends on nothing else in the crate.
 
-use crate::scheme::TextEncoding;
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use std::io::Write as _;
+
+/// How binary output becomes text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextEncoding {
+    HexLower,
+    HexUpper,
+    /// Standard alphabet, padded, no line breaks.
+    Base64,
+    /// URL-safe alphabet, no padding (JWT).
+    Base64Url,
+}
 
 /// Length of `len` binary bytes written as text in `encoding`.
 pub const fn encoded_len(encoding: TextEncoding, len: usize) -> usize {
     match encoding {
         TextEncoding::HexLower | TextEncoding::HexUpper => len * 2,
         TextEncoding::Base64 => len.div_ceil(3) * 4,
+        TextEncoding::Base64Url => (len * 4).div_ceil(3),
     }
 }
 
@@ -19,8 +31,16 @@ pub fn encode_pieces(encoding: TextEncoding, pieces: &[&[u8]], out: &mut [u8]) -
     match encoding {
         TextEncoding::HexLower => hex_into(pieces, out, &HEX_LOWER),
         TextEncoding::HexUpper => hex_into(pieces, out, &HEX_UPPER),
-        TextEncoding::Base64 => base64_into(pieces, out),
+        TextEncoding::Base64 => base64_into(pieces, out, &STANDARD),
+        TextEncoding::Base64Url => base64_into(pieces, out, &URL_SAFE_NO_PAD),
     }
+}
+
+/// `bytes` as text in `encoding` (allocates; for the parts of a recipe that are not the tag).
+pub fn encode_to_vec(encoding: TextEncoding, bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![0; encoded_len(encoding, bytes.len())];
+    encode_pieces(encoding, &[bytes], &mut out);
+    out
 }
 
 /// Both hex digits of every byte value: one lookup and one 2-byte store per byte, half the work of
@@ -51,16 +71,16 @@ fn hex_into(pieces: &[&[u8]], out: &mut [u8], pairs: &[[u8; 2]; 256]) -> usize {
     capacity - rest.len()
 }
 
-fn base64_into(pieces: &[&[u8]], out: &mut [u8]) -> usize {
+fn base64_into(pieces: &[&[u8]], out: &mut [u8], engine: &base64::engine::GeneralPurpose) -> usize {
     if let [single] = pieces {
-        return STANDARD.encode_slice(single, out).expect("caller sized the buffer");
+        return engine.encode_slice(single, out).expect("caller sized the buffer");
     }
     // Several pieces whose boundaries need not fall on 3-byte groups: the streaming encoder keeps
     // the carry in a fixed buffer on the stack, so this still allocates nothing.
     let capacity = out.len();
     let mut cursor = &mut out[..];
     {
-        let mut writer = base64::write::EncoderWriter::new(&mut cursor, &STANDARD);
+        let mut writer = base64::write::EncoderWriter::new(&mut cursor, engine);
         for piece in pieces {
             writer.write_all(piece).expect("caller sized the buffer");
         }
@@ -88,15 +108,31 @@ pub fn decimal(value: u64, buf: &mut [u8; 20]) -> &[u8] {
     }
 }
 
+/// How a space is written when percent-encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Space {
+    /// `+`, as `application/x-www-form-urlencoded` (Python's `quote_plus`): the seed schemes.
+    Plus,
+    /// `%20`, as RFC 3986 (Python's `quote`): what ccxt and most of today's exchanges write.
+    #[default]
+    Percent20,
+}
+
 /// Appends `bytes` percent-encoded as `application/x-www-form-urlencoded` does: `A-Z a-z 0-9 - . _ ~`
 /// kept, space as `+`, every other byte as `%XX` in upper-case hex (Python 3's
 /// `urllib.parse.quote_plus`, which `urlencode` applies to names and values).
 pub fn form_escape_into(bytes: &[u8], out: &mut Vec<u8>) {
+    percent_escape_into(bytes, Space::Plus, out)
+}
+
+/// Appends `bytes` percent-encoded: unreserved bytes kept, space as `space` says, every other
+/// byte as `%XX` in upper-case hex.
+pub fn percent_escape_into(bytes: &[u8], space: Space, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b),
-            b' ' => out.push(b'+'),
+            b' ' if space == Space::Plus => out.push(b'+'),
             _ => out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]),
         }
     }
@@ -104,14 +140,39 @@ pub fn form_escape_into(bytes: &[u8], out: &mut Vec<u8>) {
 
 /// `name=value&name=value` in the order given, each side escaped by [`form_escape_into`].
 pub fn form_encode<'a>(params: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Vec<u8> {
+    query_encode(params, Space::Plus)
+}
+
+/// `name=value&name=value` in the order given, each side escaped by [`percent_escape_into`].
+pub fn query_encode<'a>(params: impl IntoIterator<Item = (&'a [u8], &'a [u8])>, space: Space) -> Vec<u8> {
     let mut out = Vec::new();
     for (i, (name, value)) in params.into_iter().enumerate() {
         if i > 0 {
             out.push(b'&');
         }
-        form_escape_into(name, &mut out);
+        percent_escape_into(name, space, &mut out);
         out.push(b'=');
-        form_escape_into(value, &mut out);
+        percent_escape_into(value, space, &mut out);
+    }
+    out
+}
+
+/// A query string with every `%XX` decoded and, when `space` is `Plus`, `+` read as a space.
+/// A `%` not followed by two hex digits is kept as it is.
+pub fn percent_decode(text: &[u8], space: Space) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        let escaped = (b == b'%').then(|| Some((hex(*text.get(i + 1)?)?, hex(*text.get(i + 2)?)?))).flatten();
+        if let Some((high, low)) = escaped {
+            out.push(high << 4 | low);
+            i += 3;
+        } else {
+            out.push(if b == b'+' && space == Space::Plus { b' ' } else { b });
+            i += 1;
+        }
     }
     out
 }

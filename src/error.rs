@@ -47,6 +47,27 @@ pub enum Error {
     /// A verifier's key lookup reported a failure (its store could not be read), so the request
     /// could not be checked. Not a verdict: an unknown key is `Verdict::UnknownKey`.
     KeyLookupFailed,
+    /// The recipe needs a passphrase and none was given.
+    PassphraseMissing,
+    /// The passphrase is empty or contains control characters.
+    InvalidPassphrase,
+    /// A base URL is not `http(s)://host[:port]`.
+    InvalidBaseUrl,
+    /// The recipe signs a clock, a UUID or the parameters themselves: only the request builder
+    /// can sign for it.
+    NeedsRequest,
+    /// A path contains a control byte, a space or DEL.
+    InvalidPath,
+    /// A UUID is not 36 characters of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+    InvalidUuid,
+    /// A header value would contain a line break or another control byte.
+    InvalidHeaderValue,
+    /// restsign hit an internal error (a bug).
+    Internal,
+    /// A recipe was refused (the parse error says where and what).
+    InvalidRecipe,
+    /// The verifier cannot follow this recipe yet.
+    VerifyUnsupported,
 }
 
 impl Error {
@@ -76,6 +97,20 @@ impl Error {
             Error::NonceOutOfRange => c"the nonce must be between 1 and 2^63-1",
             Error::JsonNotUtf8 => c"a parameter of a JSON request is not valid UTF-8",
             Error::KeyLookupFailed => c"the key lookup reported a failure: the request could not be checked",
+            Error::PassphraseMissing => c"this recipe needs a passphrase (OKX, KuCoin, Coinbase Exchange, ...) and none was given",
+            Error::InvalidPassphrase => c"the passphrase is empty or contains control characters",
+            Error::InvalidBaseUrl => c"the base URL is not http(s)://host[:port] without a path",
+            Error::NeedsRequest => {
+                c"this recipe signs a timestamp, a UUID or the parameters themselves: use the request builder (restsign_request_*)"
+            }
+            Error::InvalidPath => c"the path contains a control character, a space or DEL",
+            Error::InvalidUuid => c"the UUID is not of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+            Error::InvalidHeaderValue => c"a header value would contain a line break or another control character",
+            Error::Internal => c"internal error in restsign (a bug; please report it)",
+            Error::InvalidRecipe => c"the recipe is invalid (the parse error says where and what)",
+            Error::VerifyUnsupported => {
+                c"the verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT)"
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! restsign: sign requests to crypto-exchange and payment APIs, correctly and fast.
 //!
 //! A safe Rust core (this crate's public API) and a C ABI in [`ffi`] (see `include/restsign.h`).
-//! A [`Signer`] holds one credential for one [`Scheme`]; it keys its HMAC once and signs any
+//! A [`Signer`] holds one credential for one [`Recipe`]; it keys its HMAC once and signs any
 //! number of requests from any number of threads without allocating.
 //!
 //! ```
@@ -17,17 +17,18 @@
 pub mod encode;
 mod error;
 pub mod ffi;
+mod mac;
 pub mod nonce;
+pub mod recipe;
 mod request;
-pub mod scheme;
 mod signer;
 pub mod verify;
 
 pub use error::Error;
 pub use nonce::{ClockNonce, Counter, FnNonce, NonceSource};
+pub use recipe::{Recipe, RecipeError, presets};
 pub use request::{Request, SignedRequest};
-pub use scheme::{SCHEMES, Scheme};
-pub use signer::{Message, Signer, UUID_LEN};
+pub use signer::{Message, Signer, SignerOptions, UUID_LEN};
 pub use verify::{KeyLookupFailed, LookupResult, Received, Verdict, Verifier};
 
 /// The longest signature text any header-based scheme writes: SHA-512 in hex.

@@ -7,7 +7,7 @@
 //! `last + 1`. Values never exceed [`MAX_NONCE`] (2^63 − 1): past it a draw is an error, not a wrap.
 
 use crate::error::Error;
-use crate::scheme::NonceUnit;
+use crate::recipe::NonceUnit;
 use memmap2::MmapMut;
 use sha2::{Digest, Sha256};
 use std::fs::{File, OpenOptions};

@@ -1,15 +1,16 @@
 //! Requests built and signed in one call: parameters in, the exact bytes to send out.
 //!
 //! A [`Request`] is plain data (method, path, parameters or a body). [`Signer::sign_request`]
-//! draws the nonce, puts it where the scheme wants it (a body or query field, a JSON member or a
-//! header), builds the payload once, signs those very bytes and returns them in a
-//! [`SignedRequest`], so what is sent is exactly what was signed.
+//! draws what the recipe needs (nonce, clock, UUID), adds the recipe's parameters, encodes the
+//! query and the body once, signs those very bytes and returns them in a [`SignedRequest`], so what
+//! is sent is exactly what was signed.
 
-use crate::encode::form_encode;
+use crate::encode::{self, decimal};
 use crate::error::Error;
 use crate::nonce::MAX_NONCE;
-use crate::scheme::{BodyFormat, NoncePlace};
-use crate::signer::{Message, Signer};
+use crate::recipe::{BodyFormat, Inject, Placement, Sort, TimeFormat, Token, ValueType, json_string};
+use crate::signer::{Signer, check_method, check_path, parse_uuid};
+use std::borrow::Cow;
 
 /// What a request carries besides its parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -17,9 +18,9 @@ enum Body {
     /// Built from the parameters.
     #[default]
     FromParams,
-    /// Sent and signed exactly as given; a nonce field, if the scheme has one, is the caller's.
+    /// Sent and signed exactly as given; parameters the recipe would add to it are the caller's.
     Raw(Vec<u8>),
-    /// A JSON object; the nonce member is added unless present.
+    /// A JSON object; the recipe's parameters are added as members unless present.
     JsonObject(Vec<u8>),
 }
 
@@ -30,12 +31,21 @@ pub struct Request {
     path: Vec<u8>,
     params: Vec<(Vec<u8>, Vec<u8>)>,
     body: Body,
+    time_micros: Option<u64>,
+    uuid: Option<[u8; 16]>,
 }
 
 impl Request {
     /// A request to `path` (the URL path, e.g. `/tradingApi` or `/api/2/BTCUSD/money/info`).
     pub fn new(method: &str, path: impl Into<Vec<u8>>) -> Request {
-        Request { method: method.to_owned(), path: path.into(), params: Vec::new(), body: Body::FromParams }
+        Request {
+            method: method.to_owned(),
+            path: path.into(),
+            params: Vec::new(),
+            body: Body::FromParams,
+            time_micros: None,
+            uuid: None,
+        }
     }
 
     /// Adds a parameter; parameters keep the order they are added in.
@@ -51,10 +61,22 @@ impl Request {
         self
     }
 
-    /// Sends a JSON object as the body; restsign adds the scheme's nonce member unless present.
+    /// Sends a JSON object as the body; restsign adds the recipe's members (the nonce) unless present.
     pub fn json_body(&mut self, object: impl Into<Vec<u8>>) -> &mut Request {
         self.body = Body::JsonObject(object.into());
         self
+    }
+
+    /// Fixes the clock for this request (milliseconds since the epoch), for reproducing a request.
+    pub fn time_ms(&mut self, ms: u64) -> &mut Request {
+        self.time_micros = Some(ms.saturating_mul(1000));
+        self
+    }
+
+    /// Fixes the random UUID of recipes that draw one (36-character text, either case).
+    pub fn uuid(&mut self, text: &[u8]) -> Result<&mut Request, Error> {
+        self.uuid = Some(parse_uuid(text).ok_or(Error::InvalidUuid)?);
+        Ok(self)
     }
 }
 
@@ -65,22 +87,34 @@ pub struct SignedRequest {
     pub method: String,
     /// The URL path as given to [`Request::new`].
     pub path: Vec<u8>,
-    /// The query string without `?` (empty when the parameters travel in the body).
+    /// The query string without `?` (empty when there is none).
     pub query: Vec<u8>,
-    /// The body (empty for query-string methods).
+    /// The body (empty when there is none).
     pub body: Vec<u8>,
-    /// The nonce drawn for this request; `None` when the caller placed it in a raw body.
+    /// The whole URL: the recipe's base URL, the path and `?query`.
+    pub url: Vec<u8>,
+    /// The nonce drawn for this request; `None` when the recipe signs none or the caller placed it.
     pub nonce: Option<u64>,
     /// The signature text (for `mtgox-stream`, the whole signed call).
     pub signature: String,
     /// Every header to send, as `Name: value\r\n` lines (empty for `mtgox-stream`).
     pub header_block: Vec<u8>,
+    /// The bytes the HMAC covered (for showing what was signed).
+    pub message: Vec<u8>,
 }
 
 impl SignedRequest {
     /// The header lines as `Name: value`, without line ends.
     pub fn header_lines(&self) -> impl Iterator<Item = &[u8]> {
         self.header_block.split(|&b| b == b'\n').filter_map(|line| line.strip_suffix(b"\r"))
+    }
+
+    /// The headers as (name, value) pairs.
+    pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.header_lines().filter_map(|line| {
+            let colon = line.iter().position(|&b| b == b':')?;
+            Some((&line[..colon], line[colon + 1..].trim_ascii_start()))
+        })
     }
 
     /// The path with `?query` when there is one.
@@ -94,8 +128,15 @@ impl SignedRequest {
     }
 }
 
+/// One parameter on its way into the query or the body.
+struct Param<'a> {
+    name: Cow<'a, [u8]>,
+    value: Cow<'a, [u8]>,
+    value_type: ValueType,
+}
+
 impl Signer {
-    /// Draws the next nonce (see [`Signer::next_nonce`]) and signs `request` with it.
+    /// Draws what the recipe needs (see [`Signer::next_nonce`]) and signs `request`.
     pub fn sign_request(&self, request: &Request) -> Result<SignedRequest, Error> {
         self.sign_request_inner(request, None)
     }
@@ -106,15 +147,24 @@ impl Signer {
     }
 
     fn sign_request_inner(&self, request: &Request, fixed: Option<u64>) -> Result<SignedRequest, Error> {
-        let scheme = self.scheme();
+        let recipe = self.recipe().clone();
+        check_method(&request.method)?;
+        check_path(&request.path)?;
         if !request.params.is_empty() && request.body != Body::FromParams {
             return Err(Error::ParamsAndBody);
         }
-        let in_query = scheme.uses_query(&request.method);
-        let field = match scheme.nonce_place {
-            NoncePlace::Field(name) => Some(name),
-            NoncePlace::Header(_) => None,
-        };
+        let method = request.method.as_str();
+        let in_query = recipe.uses_query(method);
+        let full_path = &request.path[..];
+        let path = full_path.strip_prefix(recipe.strip_prefix.as_bytes()).unwrap_or(full_path);
+        let json_out = !in_query && recipe.body == BodyFormat::Json;
+        if recipe.uses_json() || json_out {
+            for (name, value) in &request.params {
+                if std::str::from_utf8(name).is_err() || std::str::from_utf8(value).is_err() {
+                    return Err(Error::JsonNotUtf8);
+                }
+            }
+        }
         // The caller's JSON object, parsed once: validated here, its members consulted below.
         let members = match &request.body {
             Body::JsonObject(json) => Some(
@@ -123,92 +173,286 @@ impl Signer {
             ),
             _ => None,
         };
-        // A nonce is drawn unless the caller already put the scheme's nonce field in the payload.
-        let caller_placed = match (&request.body, field) {
-            (_, None) => false,
-            (Body::Raw(_), Some(_)) => true,
-            (Body::FromParams, Some(name)) => request.params.iter().any(|(n, _)| n == name.as_bytes()),
-            (Body::JsonObject(_), Some(name)) => members.as_ref().is_some_and(|m| m.contains_key(name)),
+        // A parameter the recipe adds is dropped when the caller already gave it (a caller may
+        // place its own nonce), or when the caller sends the body as raw bytes.
+        let caller_has = |name: &str| match &request.body {
+            Body::FromParams => request.params.iter().any(|(n, _)| n == name.as_bytes()),
+            Body::Raw(_) => true,
+            Body::JsonObject(_) => members.as_ref().is_some_and(|m| m.contains_key(name)),
         };
-        let nonce = match (fixed, caller_placed) {
-            (_, true) => None,
-            (Some(n), false) if n == 0 || n > MAX_NONCE => return Err(Error::NonceOutOfRange),
-            (Some(n), false) => Some(n),
-            (None, false) => Some(self.next_nonce()?),
+        let active: Vec<&Inject> =
+            recipe.inject.iter().filter(|i| i.into == Placement::Query || !caller_has(&i.name)).collect();
+
+        let need_nonce = recipe.signs_nonce_outside_params() || active.iter().any(|i| i.value.uses(Token::Nonce));
+        let nonce = match (need_nonce, fixed) {
+            (false, _) => None,
+            (true, Some(n)) if n == 0 || n > MAX_NONCE => return Err(Error::NonceOutOfRange),
+            (true, Some(n)) => Some(n),
+            (true, None) => Some(self.next_nonce()?),
         };
         let mut digits = [0; 20];
-        let nonce_text = nonce.map(|n| crate::encode::decimal(n, &mut digits).to_vec());
-        let nonce_field = field.zip(nonce_text.as_deref());
+        let nonce_text: &[u8] = match nonce {
+            Some(n) => decimal(n, &mut digits),
+            None => b"",
+        };
+        let ts = if recipe.uses_time() {
+            let micros = request.time_micros.unwrap_or_else(now_micros);
+            render_time(recipe.clock, micros, recipe.clock_offset_s)
+        } else {
+            Vec::new()
+        };
+        let uuid = if recipe.uses_uuid() { uuid_text(request.uuid.unwrap_or_else(random_uuid)) } else { Vec::new() };
 
-        let payload = match &request.body {
-            Body::Raw(bytes) => bytes.clone(),
-            Body::JsonObject(json) => with_json_member(json, members.is_some_and(|m| m.is_empty()), nonce_field),
-            Body::FromParams if in_query || scheme.body == BodyFormat::Form => {
-                let fields = request.params.iter().map(|(n, v)| (&n[..], &v[..]));
-                form_encode(fields.chain(nonce_field.map(|(n, v)| (n.as_bytes(), v))))
+        // The parameters in order: injected at the start, the caller's, injected at the end.
+        let early = self.scope(method, path, full_path, b"", b"", nonce_text, &ts, &uuid, &[], &[], &[]);
+        let injected = |i: &&Inject| Param {
+            name: Cow::Owned(i.name.clone().into_bytes()),
+            value: Cow::Owned(i.value.eval(&early)),
+            value_type: i.value_type,
+        };
+        let into_params = |i: &&&Inject| i.into == Placement::Params;
+        let mut params: Vec<Param<'_>> = active.iter().filter(into_params).filter(|i| i.at_start).map(injected).collect();
+        params.extend(request.params.iter().map(|(n, v)| Param {
+            name: Cow::Borrowed(&n[..]),
+            value: Cow::Borrowed(&v[..]),
+            value_type: ValueType::String,
+        }));
+        params.extend(active.iter().filter(into_params).filter(|i| !i.at_start).map(injected));
+        let mut query_only: Vec<Param<'_>> =
+            active.iter().filter(|i| i.into == Placement::Query).map(injected).collect();
+        if recipe.sort == Sort::All || (recipe.sort == Sort::Query && in_query) {
+            params.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+
+        let (mut query_params, body_params) = if in_query { (params, Vec::new()) } else { (Vec::new(), params) };
+        query_params.append(&mut query_only);
+        if recipe.sort != Sort::None {
+            query_params.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        let mut query = encode::query_encode(query_params.iter().map(|p| (&p.name[..], &p.value[..])), recipe.space);
+        let mut body = match &request.body {
+            Body::Raw(bytes) if in_query => {
+                query = bytes.clone();
+                Vec::new()
             }
-            Body::FromParams => json_from_params(&request.params, nonce_field)?,
+            Body::Raw(bytes) => bytes.clone(),
+            Body::JsonObject(json) => with_json_members(json, members.as_ref().is_some_and(|m| m.is_empty()), &active, &early),
+            Body::FromParams if in_query => Vec::new(),
+            Body::FromParams if body_params.is_empty() => recipe.empty_body.clone(),
+            Body::FromParams => match recipe.body {
+                BodyFormat::Form => encode::query_encode(body_params.iter().map(|p| (&p.name[..], &p.value[..])), recipe.space),
+                BodyFormat::Json => json_body(&body_params),
+                BodyFormat::None => Vec::new(),
+            },
         };
 
-        let signed_path = request.path.strip_prefix(scheme.signed_path_prefix.as_bytes()).unwrap_or(&request.path);
-        let msg = Message { method: &request.method, path: signed_path, payload: &payload, nonce: nonce.unwrap_or(0) };
-        let signature = self.sign(&msg)?;
-        let header_block = match self.header_block(&msg, &signature) {
-            Ok(block) => block,
-            Err(Error::NoHeaders) => Vec::new(),
-            Err(e) => return Err(e),
-        };
-        let (query, body) = if in_query { (payload, Vec::new()) } else { (Vec::new(), payload) };
+        let all_params: Vec<(&[u8], &[u8])> =
+            body_params.iter().chain(&query_params).map(|p| (&p.name[..], &p.value[..])).collect();
+        let query_pairs: Vec<(&[u8], &[u8])> = query_params.iter().map(|p| (&p.name[..], &p.value[..])).collect();
+        let mut values: Vec<Vec<u8>> = Vec::new();
+        for (_, expr) in &recipe.values {
+            let scope = self.scope(method, path, full_path, &query, &body, nonce_text, &ts, &uuid, &values, &all_params, &query_pairs);
+            let value = expr.eval(&scope);
+            values.push(value);
+        }
+        let scope = self.scope(method, path, full_path, &query, &body, nonce_text, &ts, &uuid, &values, &all_params, &query_pairs);
+        let message = recipe.message.eval(&scope);
+        let tag = self.tag(&scope);
+        let signature = self.signature_text(&crate::recipe::Scope { tag: tag.as_bytes(), ..scope });
+
+        if let Some(param) = &recipe.signature_param {
+            let target = if param.into == Placement::Query || in_query { &mut query } else { &mut body };
+            if !in_query && param.into == Placement::Params && json_out {
+                body = with_member(&body, param.name.as_bytes(), &signature);
+            } else {
+                if !target.is_empty() {
+                    target.push(b'&');
+                }
+                encode::percent_escape_into(param.name.as_bytes(), recipe.space, target);
+                target.push(b'=');
+                encode::percent_escape_into(&signature, recipe.space, target);
+            }
+        }
+        let scope = self.scope(method, path, full_path, &query, &body, nonce_text, &ts, &uuid, &values, &all_params, &query_pairs);
+        let scope = crate::recipe::Scope { tag: tag.as_bytes(), signature: &signature, ..scope };
+        let mut header_block = Vec::new();
+        self.header_lines(&scope, method, &mut |piece| header_block.extend_from_slice(piece));
+        if let Some(envelope) = &recipe.envelope {
+            body = envelope.eval(&scope);
+        }
+        // A header value made from parameters must not split the header block.
+        let lines = header_block.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+        if lines.clone().any(|l| l.strip_suffix(b"\r").is_none_or(|l| l.iter().any(|&b| b < 0x20 && b != b'\t'))) {
+            return Err(Error::InvalidHeaderValue);
+        }
+
+        let mut url = self.base_url().as_bytes().to_vec();
+        url.extend_from_slice(full_path);
+        if !query.is_empty() {
+            url.push(b'?');
+            url.extend_from_slice(&query);
+        }
         Ok(SignedRequest {
             method: request.method.clone(),
             path: request.path.clone(),
             query,
             body,
+            url,
             nonce,
-            signature,
+            signature: String::from_utf8(signature).map_err(|_| Error::Internal)?,
             header_block,
+            message,
         })
     }
 }
 
-/// The JSON object text (already validated; `empty` if it has no members) with `"name":value`
-/// added before its closing brace. The caller's bytes are kept as they are (no re-serialisation),
-/// so its formatting and member order survive.
-fn with_json_member(json: &[u8], empty: bool, member: Option<(&str, &[u8])>) -> Vec<u8> {
-    let Some((name, value)) = member else { return json.to_vec() };
-    // A valid object ends, after trailing whitespace, in its closing brace.
-    let text = json.trim_ascii_end();
-    let mut out = text[..text.len() - 1].to_vec();
-    push_member(&mut out, empty, name, value);
+/// `{"name":"value",…}`: parameters as JSON strings in order, typed injected ones as they are.
+fn json_body(params: &[Param<'_>]) -> Vec<u8> {
+    let mut out = b"{".to_vec();
+    for (i, p) in params.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_string(&p.name, &mut out);
+        out.push(b':');
+        match p.value_type {
+            ValueType::String => json_string(&p.value, &mut out),
+            ValueType::Number | ValueType::Bool => out.extend_from_slice(&p.value),
+        }
+    }
     out.push(b'}');
     out
 }
 
-/// `{"name":"value",…,"nonce":123}`: parameters as JSON strings in order, the nonce as a number.
-fn json_from_params(params: &[(Vec<u8>, Vec<u8>)], nonce: Option<(&str, &[u8])>) -> Result<Vec<u8>, Error> {
-    fn utf8(bytes: &[u8]) -> Result<&str, Error> {
-        std::str::from_utf8(bytes).map_err(|_| Error::JsonNotUtf8)
+/// The caller's JSON object text (validated; `empty` if it has no members) with the recipe's
+/// active parameters added: those `at_start` after `{`, the others before `}`. The caller's bytes
+/// are kept as they are (no re-serialisation), so its formatting and member order survive.
+fn with_json_members(json: &[u8], empty: bool, active: &[&Inject], scope: &crate::recipe::Scope<'_>) -> Vec<u8> {
+    let member = |i: &Inject| {
+        let mut m = Vec::new();
+        json_string(i.name.as_bytes(), &mut m);
+        m.push(b':');
+        let value = i.value.eval(scope);
+        match i.value_type {
+            ValueType::String => json_string(&value, &mut m),
+            ValueType::Number | ValueType::Bool => m.extend_from_slice(&value),
+        }
+        m
+    };
+    let params: Vec<&&Inject> = active.iter().filter(|i| i.into == Placement::Params).collect();
+    let start: Vec<Vec<u8>> = params.iter().filter(|i| i.at_start).map(|i| member(i)).collect();
+    let end: Vec<Vec<u8>> = params.iter().filter(|i| !i.at_start).map(|i| member(i)).collect();
+    if start.is_empty() && end.is_empty() {
+        return json.to_vec();
     }
+    // A valid object starts, after whitespace, with `{` and ends with `}`.
+    let text = json.trim_ascii();
+    let inner = &text[1..text.len() - 1];
     let mut out = b"{".to_vec();
-    for (i, (name, value)) in params.iter().enumerate() {
-        let value = serde_json::to_string(utf8(value)?).expect("strings serialise");
-        push_member(&mut out, i == 0, utf8(name)?, value.as_bytes());
+    let mut first = true;
+    for m in &start {
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(m);
+        first = false;
     }
-    if let Some((name, value)) = nonce {
-        push_member(&mut out, params.is_empty(), name, value);
+    if !empty {
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(inner);
+        first = false;
+    } else if start.is_empty() {
+        out.extend_from_slice(inner);
+    }
+    for m in &end {
+        if !first {
+            out.push(b',');
+        }
+        out.extend_from_slice(m);
+        first = false;
     }
     out.push(b'}');
-    Ok(out)
+    out
 }
 
-/// Appends `"name":value` to an object being written, after a comma unless it is the `first`.
-fn push_member(out: &mut Vec<u8>, first: bool, name: &str, value: &[u8]) {
-    if !first {
+/// A JSON object (ours, compact) with `"name":"value"` appended.
+fn with_member(json: &[u8], name: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut out = json[..json.len().saturating_sub(1)].to_vec();
+    if out.is_empty() {
+        out.push(b'{');
+    }
+    if out.len() > 1 {
         out.push(b',');
     }
-    out.extend_from_slice(serde_json::to_string(name).expect("strings serialise").as_bytes());
+    json_string(name, &mut out);
     out.push(b':');
-    out.extend_from_slice(value);
+    json_string(value, &mut out);
+    out.push(b'}');
+    out
+}
+
+fn now_micros() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// `{ts}` for a clock reading in microseconds, shifted by `offset_s` seconds.
+pub(crate) fn render_time(format: TimeFormat, micros: u64, offset_s: i64) -> Vec<u8> {
+    let micros = micros.saturating_add_signed(offset_s.saturating_mul(1_000_000));
+    let ms = micros / 1000;
+    match format {
+        TimeFormat::Millis => ms.to_string().into_bytes(),
+        TimeFormat::Seconds => (ms / 1000).to_string().into_bytes(),
+        TimeFormat::Micros => micros.to_string().into_bytes(),
+        TimeFormat::Iso8601 | TimeFormat::Ymdhms => {
+            let secs = ms / 1000;
+            let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
+            let rem = secs % 86_400;
+            let (h, mi, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+            let mut text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+            if format == TimeFormat::Iso8601 {
+                text += &format!(".{:03}Z", ms % 1000);
+            }
+            text.into_bytes()
+        }
+    }
+}
+
+/// Year, month, day of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// A random (version 4) UUID's bytes, from the kernel's generator.
+fn random_uuid() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let mut filled = 0;
+    while filled < bytes.len() {
+        // SAFETY: the pointer and length describe the unfilled tail of `bytes`.
+        let n = unsafe { libc::getrandom(bytes[filled..].as_mut_ptr().cast(), bytes.len() - filled, 0) };
+        if n > 0 {
+            filled += n as usize;
+        }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    bytes
+}
+
+/// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lower case.
+pub(crate) fn uuid_text(bytes: [u8; 16]) -> Vec<u8> {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]).into_bytes()
 }
 
 #[cfg(test)]
@@ -241,22 +485,6 @@ mod tests {
     }
 
     #[test]
-    fn viabtc_get_uses_the_query_and_post_uses_json() {
-        let s = signer("viabtc");
-        let mut get = Request::new("GET", "/res/openapi/v1/hashrate");
-        get.param("coin", "BTC").param("amount", "1.0");
-        let signed = s.sign_request_with_nonce(&get, 1513746038205).unwrap();
-        assert_eq!(signed.query, b"coin=BTC&amount=1.0&tonce=1513746038205");
-        assert_eq!(signed.path_and_query(), b"/res/openapi/v1/hashrate?coin=BTC&amount=1.0&tonce=1513746038205");
-        assert!(signed.body.is_empty());
-        let mut post = Request::new("POST", "/res/openapi/v1/hashrate");
-        post.param("coin", "BTC").param("amount", "1.0");
-        let signed = s.sign_request_with_nonce(&post, 1513746038205).unwrap();
-        assert_eq!(signed.body, br#"{"coin":"BTC","amount":"1.0","tonce":1513746038205}"#);
-        assert!(signed.header_lines().any(|l| l == b"Content-Type: application/json"));
-    }
-
-    #[test]
     fn json_body_keeps_caller_bytes_and_adds_the_nonce() {
         let s = signer("viabtc");
         let mut req = Request::new("POST", "/x");
@@ -275,61 +503,23 @@ mod tests {
     }
 
     #[test]
-    fn apiauth_nonce_goes_in_the_header_and_the_signature() {
-        let s = signer("apiauth");
-        let mut req = Request::new("GET", "/api/wallet/");
-        req.param("foo", "bar");
-        let signed = s.sign_request_with_nonce(&req, 99).unwrap();
-        assert_eq!(signed.query, b"foo=bar");
-        let lines: Vec<_> = signed.header_lines().collect();
-        assert_eq!(lines[0], b"Apiauth-Key: key");
-        assert_eq!(lines[1], b"Apiauth-Nonce: 99");
-        let direct = s.sign(&Message { method: "GET", path: b"/api/wallet/", payload: b"foo=bar", nonce: 99 });
-        assert_eq!(signed.signature, direct.unwrap());
+    fn times_render_in_every_format() {
+        // 2023-11-14T22:13:20.456Z is 1700000000456 ms (date -u -d @1700000000).
+        let micros = 1_700_000_000_456_789;
+        assert_eq!(render_time(TimeFormat::Millis, micros, 0), b"1700000000456");
+        assert_eq!(render_time(TimeFormat::Seconds, micros, 60), b"1700000060");
+        assert_eq!(render_time(TimeFormat::Micros, micros, 0), b"1700000000456789");
+        assert_eq!(render_time(TimeFormat::Iso8601, micros, 0), b"2023-11-14T22:13:20.456Z");
+        assert_eq!(render_time(TimeFormat::Ymdhms, micros, 0), b"2023-11-14T22:13:20");
+        assert_eq!(render_time(TimeFormat::Ymdhms, 951_782_400_000_000, 0), b"2000-02-29T00:00:00");
     }
 
     #[test]
-    fn mtgox_v2_signs_the_path_after_api_2() {
-        let s = signer("mtgox-v2");
-        let mut req = Request::new("POST", "/api/2/BTCUSD/money/info");
-        req.param("a", "1");
-        let signed = s.sign_request_with_nonce(&req, 1).unwrap();
-        let direct = s.sign(&Message { method: "POST", path: b"BTCUSD/money/info", payload: b"a=1&nonce=1", nonce: 0 });
-        assert_eq!(signed.signature, direct.unwrap());
-    }
-
-    #[test]
-    fn drawn_nonces_increase_across_signers_of_one_key() {
-        let (a, b) = (signer("poloniex"), signer("poloniex"));
-        let req = Request::new("POST", "/tradingApi");
-        let mut last = 0;
-        for i in 0..100 {
-            let n = if i % 2 == 0 { &a } else { &b }.sign_request(&req).unwrap().nonce.unwrap();
-            assert!(n > last);
-            last = n;
-        }
-    }
-
-    #[test]
-    fn a_chosen_nonce_must_be_63_bit_positive() {
-        let req = Request::new("POST", "/x");
-        let s = signer("poloniex");
-        assert_eq!(s.sign_request_with_nonce(&req, 0), Err(Error::NonceOutOfRange));
-        assert_eq!(s.sign_request_with_nonce(&req, MAX_NONCE + 1), Err(Error::NonceOutOfRange));
-        assert_eq!(s.sign_request_with_nonce(&req, MAX_NONCE).unwrap().nonce, Some(MAX_NONCE));
-    }
-
-    #[test]
-    fn params_and_body_together_is_an_error() {
-        let mut req = Request::new("POST", "/x");
-        req.param("a", "b").raw_body(&b"c"[..]);
-        assert_eq!(signer("poloniex").sign_request(&req), Err(Error::ParamsAndBody));
-    }
-
-    #[test]
-    fn json_params_must_be_utf8() {
-        let mut req = Request::new("POST", "/x");
-        req.param(&b"\xff"[..], "v");
-        assert_eq!(signer("viabtc").sign_request_with_nonce(&req, 1), Err(Error::JsonNotUtf8));
+    fn random_uuids_are_version_4() {
+        let a = uuid_text(random_uuid());
+        assert_eq!(a.len(), 36);
+        assert_eq!(a[14], b'4');
+        assert!(b"89ab".contains(&a[19]));
+        assert_ne!(a, uuid_text(random_uuid()));
     }
 }

@@ -1,131 +1,109 @@
-//! The signing engine: one keyed HMAC per credential, following a [`Scheme`] recipe.
+//! The signing engine: one keyed HMAC per credential, following a [`Recipe`].
 
 use crate::encode::{self, decimal};
 use crate::error::Error;
-use crate::nonce::{self, NonceSource};
-use crate::scheme::{Framing, Hash, KeyFormat, Part, Scheme, SecretFormat};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Sha256, Sha512};
+use crate::mac::KeyedMac;
+use crate::nonce::{self, MAX_NONCE, NonceSource};
+use crate::recipe::{Expr, KeyFormat, Recipe, Scope, SecretFormat};
 use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
 /// Bytes in a UUID key (`mtgox-stream`).
 pub const UUID_LEN: usize = 16;
 
-/// The request facts a signature covers. Borrowed; nothing is copied.
+/// The request facts a low-level signature covers. Borrowed; nothing is copied.
 #[derive(Clone, Copy, Debug)]
 pub struct Message<'a> {
     /// HTTP method (`"GET"`, `"POST"`, …).
     pub method: &'a str,
-    /// Endpoint path as the scheme signs it (e.g. `/api/wallet/`, or `BTCUSD/money/order/add`).
+    /// Endpoint path as the recipe signs it (`{path}`: e.g. `/api/wallet/`, or `BTCUSD/money/order/add`).
     pub path: &'a [u8],
-    /// The exact bytes sent: body, query string (without `?`) or JSON.
+    /// The exact bytes sent: the query string (without `?`) for query methods, else the body.
     pub payload: &'a [u8],
-    /// The nonce, for schemes that sign it outside the payload (`apiauth`).
+    /// The nonce, for recipes that sign it outside the payload (`apiauth`).
     pub nonce: u64,
 }
 
-/// HMAC state already keyed with the secret; cloned per signature so the key schedule (two hash
-/// compressions) is paid once per credential, not once per request.
-#[derive(Clone)]
-enum KeyedMac {
-    Sha256(Hmac<Sha256>),
-    Sha512(Hmac<Sha512>),
+/// What a signer is made with besides its recipe, key and secret.
+#[derive(Clone, Default)]
+pub struct SignerOptions {
+    /// The passphrase of recipes that need one (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin).
+    pub passphrase: Option<Zeroizing<Vec<u8>>>,
+    /// Where request nonces come from (default: the per-key shared source).
+    pub nonce: Option<Arc<dyn NonceSource>>,
+    /// Replaces the recipe's `base_url` (a testnet, a local exchange).
+    pub base_url: Option<String>,
 }
 
-// Secrets must not outlive the signer. The keyed HMAC state is two hash states (key ^ ipad and
-// key ^ opad already compressed); with sha2's `zeroize` feature each wipes itself when dropped.
-// Checked here so a dependency update that loses this fails to build.
-const _: fn() = || {
-    fn wipes_on_drop<T: zeroize::ZeroizeOnDrop>() {}
-    wipes_on_drop::<<Sha256 as hmac::EagerHash>::Core>();
-    wipes_on_drop::<<Sha512 as hmac::EagerHash>::Core>();
-};
-
-/// A binary tag, long enough for SHA-512.
-struct Tag {
-    bytes: [u8; 64],
-    len: usize,
-}
-
-impl Tag {
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-}
-
-impl KeyedMac {
-    fn new(hash: Hash, key: &[u8]) -> KeyedMac {
-        // HMAC accepts keys of any length, so these cannot fail.
-        match hash {
-            Hash::Sha256 => KeyedMac::Sha256(Hmac::new_from_slice(key).expect("any key length")),
-            Hash::Sha512 => KeyedMac::Sha512(Hmac::new_from_slice(key).expect("any key length")),
-        }
-    }
-
-    fn tag(&self, pieces: &[&[u8]]) -> Tag {
-        fn run<M: Mac + Clone>(keyed: &M, pieces: &[&[u8]]) -> Tag {
-            let mut mac = keyed.clone();
-            for piece in pieces {
-                mac.update(piece);
-            }
-            let out = mac.finalize().into_bytes();
-            let mut tag = Tag { bytes: [0; 64], len: out.len() };
-            tag.bytes[..out.len()].copy_from_slice(&out);
-            tag
-        }
-        match self {
-            KeyedMac::Sha256(m) => run(m, pieces),
-            KeyedMac::Sha512(m) => run(m, pieces),
-        }
-    }
-}
-
-/// One credential (scheme, key, secret), ready to sign. Immutable after creation, so one signer may
-/// be shared by any number of threads. The secret and keyed state are wiped when it is dropped.
+/// One credential (recipe, key, secret, passphrase), ready to sign. Immutable after creation, so
+/// one signer may be shared by any number of threads. Secrets and keyed state are wiped on drop.
 #[derive(Clone)]
 pub struct Signer {
-    scheme: &'static Scheme,
+    recipe: Arc<Recipe>,
     key: Zeroizing<Vec<u8>>,
-    /// The key's 16 bytes when the scheme wants a UUID key.
-    key_id: [u8; UUID_LEN],
+    /// The key's 16 bytes when the recipe wants a UUID key.
+    key_uuid: [u8; UUID_LEN],
+    passphrase: Zeroizing<Vec<u8>>,
     mac: KeyedMac,
-    /// Where request nonces come from; the process-wide source for this key unless set.
+    base_url: String,
+    host: String,
     nonce: OnceLock<Arc<dyn NonceSource>>,
 }
 
 impl std::fmt::Debug for Signer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("scheme", &self.scheme.name).finish_non_exhaustive()
+        f.debug_struct("Signer").field("recipe", &self.recipe.name).finish_non_exhaustive()
     }
 }
 
+/// The longest signature text that fits on the stack while headers are written.
+const STACK_SIGNATURE: usize = 256;
+
 impl Signer {
-    /// A signer for the scheme called `scheme` (see [`crate::SCHEMES`]).
+    /// A signer for the preset called `scheme` (see [`crate::presets`]).
     pub fn new(scheme: &str, key: &[u8], secret: &[u8]) -> Result<Signer, Error> {
-        let scheme = Scheme::by_name(scheme).ok_or(Error::UnknownScheme)?;
-        Signer::with_scheme(scheme, key, secret)
+        let recipe = Recipe::preset(scheme).ok_or(Error::UnknownScheme)?;
+        Signer::with_recipe(recipe, key, secret, SignerOptions::default())
     }
 
-    /// A signer for a scheme value (for callers holding a `&'static Scheme`).
-    pub fn with_scheme(scheme: &'static Scheme, key: &[u8], secret: &[u8]) -> Result<Signer, Error> {
+    /// A signer for any recipe, built in or parsed.
+    pub fn with_recipe(recipe: Arc<Recipe>, key: &[u8], secret: &[u8], options: SignerOptions) -> Result<Signer, Error> {
         if secret.is_empty() {
             return Err(Error::EmptySecret);
         }
-        let mut key_id = [0; UUID_LEN];
-        match scheme.key {
-            KeyFormat::Text => check_key_text(key)?,
-            KeyFormat::Uuid => key_id = parse_uuid(key).ok_or(Error::KeyNotUuid)?,
+        let mut key_uuid = [0; UUID_LEN];
+        match recipe.key {
+            KeyFormat::Text => check_text(key).map_err(|_| Error::InvalidKey)?,
+            KeyFormat::Uuid => key_uuid = parse_uuid(key).ok_or(Error::KeyNotUuid)?,
         }
-        let mac = match scheme.secret {
-            SecretFormat::AsGiven => KeyedMac::new(scheme.hash, secret),
+        let passphrase = match (recipe.needs_passphrase, options.passphrase) {
+            (true, None) => return Err(Error::PassphraseMissing),
+            (true, Some(p)) => {
+                check_text(&p).map_err(|_| Error::InvalidPassphrase)?;
+                p
+            }
+            (false, _) => Zeroizing::new(Vec::new()),
+        };
+        let mac = match recipe.secret {
+            SecretFormat::AsGiven => KeyedMac::new(recipe.hash, secret),
             SecretFormat::Base64 => {
                 // Non-empty base64 text never decodes to nothing, so the key is never empty.
                 let decoded = Zeroizing::new(encode::decode_base64(secret).ok_or(Error::SecretNotBase64)?);
-                KeyedMac::new(scheme.hash, &decoded)
+                KeyedMac::new(recipe.hash, &decoded)
             }
         };
-        Ok(Signer { scheme, key: Zeroizing::new(key.to_vec()), key_id, mac, nonce: OnceLock::new() })
+        let (base_url, host) = match options.base_url {
+            Some(url) => {
+                let host = url.split_once("://").map(|(_, h)| h.to_owned()).unwrap_or_default();
+                if host.is_empty() || host.contains(['/', '?', '#']) || host.bytes().any(|b| b <= b' ') {
+                    return Err(Error::InvalidBaseUrl);
+                }
+                (url, host)
+            }
+            None => (recipe.base_url.clone(), recipe.host.clone()),
+        };
+        let nonce = options.nonce.map_or_else(OnceLock::new, OnceLock::from);
+        Ok(Signer { recipe, key: Zeroizing::new(key.to_vec()), key_uuid, passphrase, mac, base_url, host, nonce })
     }
 
     /// This signer drawing its request nonces from `source` (for example a shared state file).
@@ -137,11 +115,11 @@ impl Signer {
     /// The next nonce for a request: from the source given to [`Signer::with_nonce_source`], or
     /// else from one in-process sequence shared by every signer of this process for this key.
     pub fn next_nonce(&self) -> Result<u64, Error> {
-        self.nonce.get_or_init(|| nonce::process_source(&self.key, self.scheme.nonce_unit)).next()
+        self.nonce.get_or_init(|| nonce::process_source(&self.key, self.recipe.nonce_unit)).next()
     }
 
-    pub fn scheme(&self) -> &'static Scheme {
-        self.scheme
+    pub fn recipe(&self) -> &Arc<Recipe> {
+        &self.recipe
     }
 
     /// The API key as given.
@@ -149,25 +127,34 @@ impl Signer {
         &self.key
     }
 
-    /// Length of the signature text for a payload of `payload_len` bytes (no NUL).
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Length of the low-level signature text for a payload of `payload_len` bytes (no NUL).
     pub fn signature_len(&self, payload_len: usize) -> Result<usize, Error> {
-        self.scheme.signature_len(payload_len).ok_or(Error::TooLong)
+        if !self.recipe.signs_payload_only() {
+            return Err(Error::NeedsRequest);
+        }
+        self.recipe.signature_len(payload_len).ok_or(Error::TooLong)
     }
 
     /// Writes the signature text (for `mtgox-stream`, the whole signed call) into the front of
-    /// `out` and returns its length. Allocates nothing. If `out` is too short nothing is written
-    /// and [`Error::BufferTooSmall`] says how long the text is.
+    /// `out` and returns its length. Allocates nothing for recipes whose parts are plain. If `out`
+    /// is too short nothing is written and [`Error::BufferTooSmall`] says how long the text is.
+    /// Recipes that sign a clock, a UUID or the parameters themselves need the request builder
+    /// ([`Error::NeedsRequest`]).
     pub fn sign_into(&self, msg: &Message<'_>, out: &mut [u8]) -> Result<usize, Error> {
-        check_method(msg.method)?;
+        self.check_message(msg)?;
         let len = self.signature_len(msg.payload.len())?;
         let out = out.get_mut(..len).ok_or(Error::BufferTooSmall { needed: len })?;
-        let tag = self.tag(msg);
-        let written = match self.scheme.framing {
-            Framing::Tag => encode::encode_pieces(self.scheme.encoding, &[tag.as_bytes()], out),
-            Framing::KeyTagPayload => {
-                encode::encode_pieces(self.scheme.encoding, &[&self.key_id, tag.as_bytes(), msg.payload], out)
-            }
-        };
+        let mut digits = [0; 20];
+        let nonce = decimal(msg.nonce, &mut digits);
+        let values = self.values(msg, nonce);
+        let scope = self.low_level_scope(msg, nonce, &values);
+        let tag = self.tag(&scope);
+        let scope = Scope { tag: tag.as_bytes(), ..scope };
+        let written = self.write_signature(&scope, out);
         debug_assert_eq!(written, len);
         Ok(len)
     }
@@ -180,122 +167,170 @@ impl Signer {
         Ok(String::from_utf8(out).expect("hex and base64 are ASCII"))
     }
 
-    /// The binary HMAC over the scheme's message.
-    fn tag(&self, msg: &Message<'_>) -> Tag {
-        let mut digits = [0; 20];
-        let pieces = self.pieces(msg, &mut digits);
-        self.mac.tag(&pieces[..self.scheme.message.len()])
-    }
-
     /// The exact bytes the HMAC covers for `msg` (allocates; for showing a verifier's expectation).
     pub fn signed_message(&self, msg: &Message<'_>) -> Vec<u8> {
         let mut digits = [0; 20];
-        self.pieces(msg, &mut digits)[..self.scheme.message.len()].concat()
-    }
-
-    /// The scheme's message, piece by piece (the first `scheme.message.len()` entries).
-    fn pieces<'s>(&'s self, msg: &Message<'s>, digits: &'s mut [u8; 20]) -> [&'s [u8]; 8] {
-        let nonce = decimal(msg.nonce, digits);
-        let mut pieces: [&[u8]; 8] = [&[]; 8];
-        for (slot, part) in pieces.iter_mut().zip(self.scheme.message) {
-            *slot = match part {
-                Part::Nonce => nonce,
-                Part::Key => &self.key,
-                Part::Path => msg.path,
-                Part::Nul => b"\0",
-                Part::Payload => msg.payload,
-            };
-        }
-        pieces
+        let nonce = decimal(msg.nonce, &mut digits);
+        let values = self.values(msg, nonce);
+        self.recipe.message.eval(&self.low_level_scope(msg, nonce, &values))
     }
 
     /// Length of the header block [`Signer::headers_into`] writes (no NUL).
     pub fn headers_len(&self, msg: &Message<'_>) -> Result<usize, Error> {
-        let mut digits = [0; 20];
         let mut len = 0;
-        for (name, value) in self.header_lines(msg, &mut digits)? {
-            let value_len = match value {
-                HeaderValue::Text(text) => text.len(),
-                HeaderValue::Signature => self.signature_len(msg.payload.len())?,
-            };
-            len += name.len() + ": ".len() + value_len + "\r\n".len();
-        }
+        self.with_header_scope(msg, |scope, _| {
+            self.header_lines(scope, msg.method, &mut |piece| len += piece.len());
+            Ok(())
+        })?;
         Ok(len)
     }
 
-    /// Writes every header the scheme needs for this request as `Name: value\r\n` lines into the
-    /// front of `out` and returns the length. Allocates nothing. If `out` is too short nothing is
-    /// written. Schemes that carry the signature in the call itself (`mtgox-stream`) have no
-    /// headers: [`Error::NoHeaders`].
+    /// Writes every header the recipe needs for this request as `Name: value\r\n` lines into the
+    /// front of `out` and returns the length. Allocates nothing for the seed schemes. If `out` is
+    /// too short nothing is written. Recipes that carry the signature in the call itself
+    /// (`mtgox-stream`) have no headers: [`Error::NoHeaders`].
     pub fn headers_into(&self, msg: &Message<'_>, out: &mut [u8]) -> Result<usize, Error> {
-        self.write_headers(msg, out, |buf| self.sign_into(msg, buf))
+        self.with_header_scope(msg, |scope, _| {
+            let mut needed = 0;
+            self.header_lines(scope, msg.method, &mut |piece| needed += piece.len());
+            let out = out.get_mut(..needed).ok_or(Error::BufferTooSmall { needed })?;
+            let mut rest = &mut out[..];
+            self.header_lines(scope, msg.method, &mut |piece| put(&mut rest, piece));
+            Ok(needed)
+        })
     }
 
-    /// The header block of a request whose signature text is already made (no second HMAC).
-    pub(crate) fn header_block(&self, msg: &Message<'_>, signature: &str) -> Result<Vec<u8>, Error> {
-        let mut block = vec![0; self.headers_len(msg)?];
-        self.write_headers(msg, &mut block, |buf| {
-            put(&mut &mut buf[..], signature.as_bytes());
-            Ok(signature.len())
-        })?;
-        Ok(block)
-    }
-
-    /// The header lines into `out`, the signature's value written by `signature`.
-    fn write_headers(
+    /// Runs `write` with the scope of a low-level request whose signature is made.
+    fn with_header_scope<T>(
         &self,
         msg: &Message<'_>,
-        out: &mut [u8],
-        signature: impl FnOnce(&mut [u8]) -> Result<usize, Error>,
-    ) -> Result<usize, Error> {
-        let needed = self.headers_len(msg)?;
-        let out = out.get_mut(..needed).ok_or(Error::BufferTooSmall { needed })?;
-        let mut digits = [0; 20];
-        let mut rest = &mut out[..];
-        let mut signature = Some(signature);
-        for (name, value) in self.header_lines(msg, &mut digits)? {
-            put(&mut rest, name.as_bytes());
-            put(&mut rest, b": ");
-            match value {
-                HeaderValue::Text(text) => put(&mut rest, text),
-                HeaderValue::Signature => {
-                    let write = signature.take().expect("one signature header");
-                    let n = write(rest)?;
-                    rest = &mut std::mem::take(&mut rest)[n..];
-                }
-            }
-            put(&mut rest, b"\r\n");
-        }
-        debug_assert!(rest.is_empty());
-        Ok(needed)
-    }
-
-    /// The scheme's headers for this request, in a fixed order: key, nonce, signature, content type.
-    fn header_lines<'s>(
-        &'s self,
-        msg: &Message<'_>,
-        digits: &'s mut [u8; 20],
-    ) -> Result<impl Iterator<Item = (&'static str, HeaderValue<'s>)>, Error> {
-        check_method(msg.method)?;
-        let names = self.scheme.headers;
-        if names.signature.is_none() {
+        write: impl FnOnce(&Scope<'_>, usize) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if !self.recipe.has_headers() {
+            self.check_message(msg)?;
             return Err(Error::NoHeaders);
         }
-        let nonce = decimal(msg.nonce, digits);
-        let lines = [
-            names.key.map(|n| (n, HeaderValue::Text(&self.key[..]))),
-            names.nonce.map(|n| (n, HeaderValue::Text(nonce))),
-            names.signature.map(|n| (n, HeaderValue::Signature)),
-            self.scheme.content_type(msg.method).map(|t| ("Content-Type", HeaderValue::Text(t.as_bytes()))),
-        ];
-        Ok(lines.into_iter().flatten())
+        let len = self.signature_len(msg.payload.len())?;
+        self.check_message(msg)?;
+        let mut digits = [0; 20];
+        let nonce = decimal(msg.nonce, &mut digits);
+        let values = self.values(msg, nonce);
+        let scope = self.low_level_scope(msg, nonce, &values);
+        let tag = self.tag(&scope);
+        let scope = Scope { tag: tag.as_bytes(), ..scope };
+        let mut stack = [0u8; STACK_SIGNATURE];
+        let mut heap = Vec::new();
+        let signature: &mut [u8] = if len <= STACK_SIGNATURE {
+            &mut stack[..len]
+        } else {
+            heap.resize(len, 0);
+            &mut heap
+        };
+        self.write_signature(&scope, signature);
+        let scope = Scope { signature, ..scope };
+        write(&scope, len)
     }
-}
 
-/// A header's value: known bytes, or the signature, which is written straight into the output.
-enum HeaderValue<'a> {
-    Text(&'a [u8]),
-    Signature,
+    /// The header lines, piece by piece, then Content-Type when the recipe sends one.
+    pub(crate) fn header_lines(&self, scope: &Scope<'_>, method: &str, sink: &mut impl FnMut(&[u8])) {
+        for (name, value) in &self.recipe.headers {
+            sink(name.as_bytes());
+            sink(b": ");
+            value.feed(scope, sink);
+            sink(b"\r\n");
+        }
+        let named = |h: &str| self.recipe.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(h));
+        if let Some(content_type) = self.recipe.content_type(method).filter(|_| !named("Content-Type")) {
+            sink(b"Content-Type: ");
+            sink(content_type.as_bytes());
+            sink(b"\r\n");
+        }
+    }
+
+    /// The recipe's values, in order (allocates only when the recipe has any).
+    fn values(&self, msg: &Message<'_>, nonce: &[u8]) -> Vec<Vec<u8>> {
+        let mut values = Vec::new();
+        for (_, expr) in &self.recipe.values {
+            let scope = self.low_level_scope(msg, nonce, &values);
+            let value = expr.eval(&scope);
+            values.push(value);
+        }
+        values
+    }
+
+    fn low_level_scope<'s>(&'s self, msg: &Message<'s>, nonce: &'s [u8], values: &'s [Vec<u8>]) -> Scope<'s> {
+        let in_query = self.recipe.uses_query(msg.method);
+        let (query, body): (&[u8], &[u8]) = if in_query { (msg.payload, b"") } else { (b"", msg.payload) };
+        self.scope(msg.method, msg.path, msg.path, query, body, nonce, b"", b"", values, &[], &[])
+    }
+
+    /// A scope over this signer's credentials and one request's facts.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn scope<'s>(
+        &'s self,
+        method: &'s str,
+        path: &'s [u8],
+        full_path: &'s [u8],
+        query: &'s [u8],
+        body: &'s [u8],
+        nonce: &'s [u8],
+        ts: &'s [u8],
+        uuid: &'s [u8],
+        values: &'s [Vec<u8>],
+        params: &'s [(&'s [u8], &'s [u8])],
+        query_params: &'s [(&'s [u8], &'s [u8])],
+    ) -> Scope<'s> {
+        let in_query = self.recipe.uses_query(method);
+        Scope {
+            method,
+            path,
+            full_path,
+            host: self.host.as_bytes(),
+            base_url: self.base_url.as_bytes(),
+            query,
+            body,
+            payload: if in_query { query } else { body },
+            key: &self.key,
+            key_uuid: &self.key_uuid,
+            passphrase: &self.passphrase,
+            ts,
+            nonce,
+            uuid,
+            tag: b"",
+            signature: b"",
+            values,
+            params,
+            query_params,
+            in_query,
+            space: self.recipe.space,
+            mac: &self.mac,
+        }
+    }
+
+    /// The binary HMAC over the recipe's message, streamed.
+    pub(crate) fn tag(&self, scope: &Scope<'_>) -> crate::mac::Tag {
+        let mut running = self.mac.start();
+        self.recipe.message.feed(scope, &mut |piece| running.update(piece));
+        running.finish()
+    }
+
+    /// Writes the signature text into `out`, sized by [`Recipe::signature_len`].
+    fn write_signature(&self, scope: &Scope<'_>, out: &mut [u8]) -> usize {
+        if let Expr::Encode(encoding, inner) = &self.recipe.signature {
+            let mut pieces: [&[u8]; 8] = [&[]; 8];
+            if let Some(n) = inner.plain_pieces(scope, &mut pieces) {
+                return encode::encode_pieces(*encoding, &pieces[..n], out);
+            }
+        }
+        let text = self.recipe.signature.eval(scope);
+        out[..text.len()].copy_from_slice(&text);
+        text.len()
+    }
+
+    /// The signature text of a request whose tag is in `scope` (allocates).
+    pub(crate) fn signature_text(&self, scope: &Scope<'_>) -> Vec<u8> {
+        self.recipe.signature.eval(scope)
+    }
 }
 
 /// Copies `bytes` to the front of `rest` and moves past them.
@@ -303,6 +338,20 @@ fn put(rest: &mut &mut [u8], bytes: &[u8]) {
     let (head, tail) = std::mem::take(rest).split_at_mut(bytes.len());
     head.copy_from_slice(bytes);
     *rest = tail;
+}
+
+impl Signer {
+    fn check_message(&self, msg: &Message<'_>) -> Result<(), Error> {
+        check_method(msg.method)?;
+        check_path(msg.path)?;
+        // Every verifier refuses nonces outside 1..2^63-1; a signer must not make what they refuse.
+        // Recipes whose nonce travels in the payload ignore `msg.nonce` (0 there means "none").
+        let signed = self.recipe.signs_nonce_outside_params();
+        if msg.nonce > MAX_NONCE || (signed && msg.nonce == 0) {
+            return Err(Error::NonceOutOfRange);
+        }
+        Ok(())
+    }
 }
 
 pub(crate) fn check_method(method: &str) -> Result<(), Error> {
@@ -314,16 +363,25 @@ pub(crate) fn check_method(method: &str) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_key_text(key: &[u8]) -> Result<(), Error> {
-    // The key goes into a header line or a form field: control bytes would split or corrupt it.
-    if key.is_empty() || key.iter().any(|&b| b < 0x20 || b == 0x7f) {
-        return Err(Error::InvalidKey);
+/// A path goes into a request line and may be signed next to NUL-separated fields: control bytes,
+/// spaces and DEL would split the line or blur the fields.
+pub(crate) fn check_path(path: &[u8]) -> Result<(), Error> {
+    if path.iter().any(|&b| b <= b' ' || b == 0x7f) {
+        return Err(Error::InvalidPath);
+    }
+    Ok(())
+}
+
+/// Text that goes into a header line or a form field: control bytes would split or corrupt it.
+fn check_text(text: &[u8]) -> Result<(), ()> {
+    if text.is_empty() || text.iter().any(|&b| b < 0x20 || b == 0x7f) {
+        return Err(());
     }
     Ok(())
 }
 
 /// `12345678-abcd-1234-abcd-50286e649d5c` (either case) as 16 bytes.
-fn parse_uuid(text: &[u8]) -> Option<[u8; UUID_LEN]> {
+pub(crate) fn parse_uuid(text: &[u8]) -> Option<[u8; UUID_LEN]> {
     if text.len() != 36 {
         return None;
     }
@@ -341,4 +399,38 @@ fn parse_uuid(text: &[u8]) -> Option<[u8; UUID_LEN]> {
         nibbles += 1;
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_in_a_path_is_refused_so_fields_cannot_shift() {
+        // mtgox-v2 signs path NUL body: "P\0x" + "nonce=1" would sign the same bytes as "P" + "x\0nonce=1".
+        let s = Signer::new("mtgox-v2", b"k", b"c2VjcmV0").unwrap();
+        let msg = Message { method: "POST", path: b"P\0x", payload: b"nonce=1", nonce: 0 };
+        assert_eq!(s.sign(&msg), Err(Error::InvalidPath));
+        for bad in [&b"/a b"[..], b"/a\r\n", b"/a\x7f", b"/\t"] {
+            assert_eq!(check_path(bad), Err(Error::InvalidPath), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn apiauth_refuses_nonces_verifiers_refuse() {
+        let s = Signer::new("apiauth", b"k", b"s").unwrap();
+        let msg = Message { method: "GET", path: b"/x", payload: b"", nonce: MAX_NONCE + 1 };
+        assert_eq!(s.sign(&msg), Err(Error::NonceOutOfRange));
+    }
+
+    #[test]
+    fn a_passphrase_recipe_needs_one() {
+        let recipe = Arc::new(
+            Recipe::parse("name='p'\nhash='sha256'\nmessage='{passphrase}'\nheaders={S='{signature}'}").unwrap(),
+        );
+        let err = Signer::with_recipe(recipe.clone(), b"k", b"s", SignerOptions::default()).unwrap_err();
+        assert_eq!(err, Error::PassphraseMissing);
+        let options = SignerOptions { passphrase: Some(Zeroizing::new(b"a\nb".to_vec())), ..Default::default() };
+        assert_eq!(Signer::with_recipe(recipe, b"k", b"s", options).unwrap_err(), Error::InvalidPassphrase);
+    }
 }

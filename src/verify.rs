@@ -3,7 +3,7 @@
 //! A [`Verifier`] holds one scheme and the secrets of its keys (a table, a lookup function, or
 //! both). [`Verifier::check`] takes what arrived ([`Received`]: method, URL path, the exact payload
 //! bytes, and the key, nonce and signature headers) and answers a [`Verdict`]. It follows the same
-//! recipe as the signer ([`crate::scheme`]), so what one signs the other accepts.
+//! recipe as the signer ([`crate::recipe`]), so what one signs the other accepts.
 //!
 //! Order of the checks, each stopping at the first failure: the request's shape ([`Malformed`]),
 //! the key ([`Verdict::UnknownKey`]), the signature ([`Verdict::BadSignature`], compared in constant
@@ -48,7 +48,8 @@
 use crate::Error;
 use crate::encode::decode_base64;
 use crate::nonce::{Counter, MAX_NONCE};
-use crate::scheme::{BodyFormat, Framing, KeyFormat, NoncePlace, Scheme, TextEncoding};
+use crate::encode::TextEncoding;
+use crate::recipe::{BodyFormat, KeyFormat, Recipe};
 use crate::signer::{Message, Signer, UUID_LEN};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -79,6 +80,8 @@ pub enum Malformed {
     BadNonce,
     /// The body of a JSON scheme is not a JSON object.
     NotJsonObject,
+    /// The path contains a control byte, a space or DEL.
+    InvalidPath,
     /// The mtgox-stream signed call is not base64.
     CallNotBase64,
     /// The mtgox-stream signed call is shorter than its key and tag.
@@ -98,6 +101,7 @@ impl Malformed {
             Malformed::MissingNonce => c"the request carries no nonce",
             Malformed::BadNonce => c"the nonce is not a decimal integer between 0 and 2^63-1",
             Malformed::NotJsonObject => c"the body is not a JSON object, so its nonce member cannot be read",
+            Malformed::InvalidPath => c"the path contains a control character, a space or DEL",
             Malformed::CallNotBase64 => c"the signed call is not valid base64",
             Malformed::CallTooShort => c"the signed call is shorter than a key and a tag",
             Malformed::NonceRequired => c"a nonce is required: this key has sent nonces before (CoinPayments rule)",
@@ -161,19 +165,20 @@ impl<'a> Received<'a> {
 
     /// Takes the key, nonce and signature from `headers` (name, value) by the scheme's header names,
     /// compared without regard to case; values are trimmed. Other headers are ignored.
-    pub fn with_headers<I>(mut self, scheme: &Scheme, headers: I) -> Result<Received<'a>, Malformed>
+    pub fn with_headers<I>(mut self, scheme: &Recipe, headers: I) -> Result<Received<'a>, Malformed>
     where
         I: IntoIterator<Item = (&'a [u8], &'a [u8])>,
     {
-        let names = scheme.headers;
+        let (key, nonce, signature) =
+            (scheme.header_carrying("key"), scheme.header_carrying("nonce"), scheme.header_carrying("signature"));
         for (name, value) in headers {
             let name = name.trim_ascii();
             let is = |wanted: Option<&str>| wanted.is_some_and(|w| w.as_bytes().eq_ignore_ascii_case(name));
-            let slot = if is(names.key) {
+            let slot = if is(key) {
                 &mut self.key
-            } else if is(names.nonce) {
+            } else if is(nonce) {
                 &mut self.nonce
-            } else if is(names.signature) {
+            } else if is(signature) {
                 &mut self.signature
             } else {
                 continue;
@@ -187,7 +192,7 @@ impl<'a> Received<'a> {
 
     /// Like [`Received::with_headers`], from `Name: value` lines ending in `\r\n` or `\n` (what
     /// `Signer::headers_into` writes).
-    pub fn with_header_block(self, scheme: &Scheme, block: &'a [u8]) -> Result<Received<'a>, Malformed> {
+    pub fn with_header_block(self, scheme: &Recipe, block: &'a [u8]) -> Result<Received<'a>, Malformed> {
         let mut lines = Vec::new();
         for line in block.split(|&b| b == b'\n') {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -225,7 +230,7 @@ type Lookup = dyn Fn(&[u8]) -> LookupResult + Send + Sync;
 /// Checks requests for one scheme. Any number of threads may check at once; keys may be added
 /// while others check.
 pub struct Verifier {
-    scheme: &'static Scheme,
+    scheme: Arc<Recipe>,
     state: ReplayState,
     signers: RwLock<HashMap<Vec<u8>, Arc<Signer>>>,
     lookup: Option<Box<Lookup>>,
@@ -244,17 +249,27 @@ impl fmt::Debug for Verifier {
 impl Verifier {
     /// A verifier for the scheme called `scheme`, with no keys yet and in-memory replay state.
     pub fn new(scheme: &str) -> Result<Verifier, Error> {
-        Ok(Verifier::with_scheme(Scheme::by_name(scheme).ok_or(Error::UnknownScheme)?))
+        Verifier::with_recipe(Recipe::preset(scheme).ok_or(Error::UnknownScheme)?)
     }
 
-    pub fn with_scheme(scheme: &'static Scheme) -> Verifier {
-        Verifier {
+    /// A verifier for any recipe the verifier can follow: one whose signature is a tag in a header
+    /// (or a signed call) over a payload, with its nonce in a header or a parameter. Others are
+    /// [`Error::VerifyUnsupported`] for now.
+    pub fn with_recipe(scheme: Arc<Recipe>) -> Result<Verifier, Error> {
+        let tag_in_header = scheme.tag_encoding().is_some() && scheme.header_carrying("signature").is_some();
+        let follows = (tag_in_header || scheme.is_signed_call())
+            && scheme.signs_payload_only()
+            && (scheme.nonce_param().is_some() || scheme.header_carrying("nonce").is_some());
+        if !follows {
+            return Err(Error::VerifyUnsupported);
+        }
+        Ok(Verifier {
             scheme,
             state: ReplayState::Memory,
             signers: RwLock::default(),
             lookup: None,
             counters: RwLock::default(),
-        }
+        })
     }
 
     /// Keeps the replay state in `dir` (created 0700 if missing, now, so that an unusable
@@ -280,14 +295,14 @@ impl Verifier {
         self
     }
 
-    pub fn scheme(&self) -> &'static Scheme {
-        self.scheme
+    pub fn scheme(&self) -> &Recipe {
+        &self.scheme
     }
 
     /// Adds (or replaces the secret of) a key. With shared state its state file is opened now,
     /// so a bad state directory is reported here rather than on the first request.
     pub fn add_key(&self, key: &[u8], secret: &[u8]) -> Result<(), Error> {
-        let signer = Signer::with_scheme(self.scheme, key, secret)?;
+        let signer = Signer::with_recipe(self.scheme.clone(), key, secret, Default::default())?;
         let id = self.key_id(key);
         self.counter(&id)?;
         write(&self.signers).insert(id, Arc::new(signer));
@@ -297,7 +312,7 @@ impl Verifier {
     /// Adds a key whose replay state is `counter` (for example `Counter::open_file` on a path of
     /// the caller's choosing). Replaces any state the key had.
     pub fn add_key_with_counter(&self, key: &[u8], secret: &[u8], counter: Counter) -> Result<(), Error> {
-        let signer = Signer::with_scheme(self.scheme, key, secret)?;
+        let signer = Signer::with_recipe(self.scheme.clone(), key, secret, Default::default())?;
         let id = self.key_id(key);
         write(&self.counters).insert(id.clone(), Arc::new(counter));
         write(&self.signers).insert(id, Arc::new(signer));
@@ -329,14 +344,14 @@ impl Verifier {
     }
 
     fn check_inner(&self, received: &Received<'_>) -> Result<Verdict, Rejection> {
-        let scheme = self.scheme;
+        let scheme = &*self.scheme;
         if crate::signer::check_method(received.method).is_err() {
             return Err(Malformed::InvalidMethod.into());
         }
         // The key, the payload the HMAC covers, and the signature text to compare.
         let stream_call;
-        let (key, payload, signature): (Vec<u8>, &[u8], &[u8]) = match scheme.framing {
-            Framing::KeyTagPayload => {
+        let (key, payload, signature): (Vec<u8>, &[u8], &[u8]) = match scheme.is_signed_call() {
+            true => {
                 let text = received.payload.trim_ascii();
                 stream_call = decode_base64(text).ok_or(Malformed::CallNotBase64)?;
                 if stream_call.len() < UUID_LEN + scheme.hash.tag_len() {
@@ -345,8 +360,8 @@ impl Verifier {
                 let uuid = uuid_text(stream_call[..UUID_LEN].try_into().expect("16 bytes"));
                 (uuid, &stream_call[UUID_LEN + scheme.hash.tag_len()..], text)
             }
-            Framing::Tag => {
-                let key = match scheme.key_field {
+            false => {
+                let key = match &scheme.key_param {
                     None => received.key.map(<[u8]>::to_vec),
                     Some(field) => form_field(received.payload, field)?,
                 };
@@ -359,23 +374,28 @@ impl Verifier {
             return Ok(Verdict::UnknownKey { key });
         };
 
-        let header_nonce = match scheme.nonce_place {
-            NoncePlace::Header(_) => Some(parse_nonce(received.nonce.ok_or(Malformed::MissingNonce)?)?),
-            NoncePlace::Field(_) => None,
+        let header_nonce = match scheme.header_carrying("nonce") {
+            Some(_) => Some(parse_nonce(received.nonce.ok_or(Malformed::MissingNonce)?)?),
+            None => None,
         };
-        let path = received.path.strip_prefix(scheme.signed_path_prefix.as_bytes()).unwrap_or(received.path);
+        let path = received.path.strip_prefix(scheme.strip_prefix.as_bytes()).unwrap_or(received.path);
         let msg = Message { method: received.method, path, payload, nonce: header_nonce.unwrap_or(0) };
-        let expected = signer.sign(&msg).map_err(|_| Malformed::InvalidMethod)?;
-        if !same_text(scheme.encoding, expected.as_bytes(), signature) {
+        let expected = signer.sign(&msg).map_err(|e| match e {
+            Error::InvalidPath => Malformed::InvalidPath,
+            Error::NonceOutOfRange => Malformed::BadNonce,
+            _ => Malformed::InvalidMethod,
+        })?;
+        let encoding = scheme.tag_encoding().unwrap_or(TextEncoding::Base64);
+        if !same_text(encoding, expected.as_bytes(), signature) {
             let expected_message = signer.signed_message(&msg);
             return Ok(Verdict::BadSignature { key, expected_message, expected_signature: expected });
         }
 
         // Signed by the key's owner: only now may the replay state move.
-        let nonce = match (scheme.nonce_place, header_nonce) {
+        let nonce = match (scheme.nonce_param(), header_nonce) {
             (_, Some(n)) => Some(n),
-            (NoncePlace::Field(field), None) => self.field_nonce(received.method, payload, field)?,
-            (NoncePlace::Header(_), None) => unreachable!("a header nonce was parsed above"),
+            (Some(field), None) => self.field_nonce(received.method, payload, &field.name)?,
+            (None, None) => unreachable!("a verifier's recipe has a nonce header or parameter"),
         };
         let counter = self.counter(&key).map_err(Rejection::Unchecked)?;
         let Some(nonce) = nonce else {
@@ -428,7 +448,7 @@ impl Verifier {
         let Some(lookup) = &self.lookup else { return Ok(None) };
         let Some(secret) = lookup(key)? else { return Ok(None) };
         // A secret the lookup gives but the scheme refuses (empty, not base64) is no key at all.
-        Ok(Signer::with_scheme(self.scheme, key, &secret).ok().map(Arc::new))
+        Ok(Signer::with_recipe(self.scheme.clone(), key, &secret, Default::default()).ok().map(Arc::new))
     }
 
     /// The replay state of `key`, made on first use.
@@ -485,7 +505,7 @@ fn same_text(encoding: TextEncoding, expected: &[u8], received: &[u8]) -> bool {
         TextEncoding::HexLower => received.to_ascii_lowercase(),
         TextEncoding::HexUpper => received.to_ascii_uppercase(),
         // Standard base64 decodes only from its one canonical text, so text equality is tag equality.
-        TextEncoding::Base64 => received.to_vec(),
+        TextEncoding::Base64 | TextEncoding::Base64Url => received.to_vec(),
     };
     expected.ct_eq(&received).into()
 }
@@ -622,7 +642,7 @@ mod tests {
 
     #[test]
     fn header_block_lines_need_a_colon() {
-        let scheme = Scheme::by_name("poloniex").unwrap();
+        let scheme = &*Recipe::preset("poloniex").unwrap();
         let r = Received::new("POST", b"/", b"").with_header_block(scheme, b"key: k \r\nSIGN:s\nOther: x\r\n").unwrap();
         assert_eq!((r.key, r.signature), (Some(&b"k"[..]), Some(&b"s"[..])));
         assert_eq!(

@@ -8,7 +8,7 @@ mod http;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use restsign::nonce::{self, ClockNonce};
-use restsign::scheme::{Framing, SCHEMES, Scheme};
+use restsign::recipe::{KeyFormat, Recipe as Scheme};
 use restsign::verify::{Received, Verdict, Verifier};
 use restsign::{Counter, Request, SignedRequest, Signer};
 use serde_json::{Value, json};
@@ -45,7 +45,7 @@ enum Command {
 }
 
 fn scheme_parser() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(SCHEMES.iter().map(|s| s.name))
+    clap::builder::PossibleValuesParser::new(restsign::presets().iter().flat_map(|s| std::iter::once(s.name.as_str()).chain(s.aliases.iter().map(String::as_str))))
 }
 
 /// Where the secret comes from (exactly one).
@@ -254,7 +254,7 @@ fn main() -> ExitCode {
         Command::Verify(args) => verify(args),
         Command::Serve(args) => serve(args),
         Command::Schemes => {
-            SCHEMES.iter().for_each(|s| println!("{}", s.name));
+            restsign::presets().iter().for_each(|s| println!("{}", s.name));
             Ok(ExitCode::SUCCESS)
         }
     };
@@ -271,8 +271,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn scheme(name: &str) -> &'static Scheme {
-    Scheme::by_name(name).expect("clap checked the scheme name")
+fn scheme(name: &str) -> Arc<Scheme> {
+    Scheme::preset(name).expect("clap checked the scheme name")
 }
 
 fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
@@ -297,7 +297,7 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
             // Each run is a new process: only the shared state file keeps two runs in one
             // millisecond from drawing the same nonce.
             let path = args.nonce_file.clone().unwrap_or_else(|| nonce::default_state_path(key));
-            let source = ClockNonce::shared_file(&path, key, signer.scheme().nonce_unit)
+            let source = ClockNonce::shared_file(&path, key, signer.recipe().nonce_unit)
                 .map_err(|e| Failure::Runtime(format!("nonce state {}: {e}", path.display())))?;
             signer = signer.with_nonce_source(Arc::new(source));
             signer.sign_request(&request)
@@ -305,11 +305,11 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
     }
     .map_err(usage)?;
     let out = match args.format {
-        Format::Text => text_form(signer.scheme(), &signed),
-        Format::Curl => curl_form(signer.scheme(), &signed, &args.base_url)?,
+        Format::Text => text_form(signer.recipe(), &signed),
+        Format::Curl => curl_form(signer.recipe(), &signed, &args.base_url)?,
         Format::Json => {
             let mut text =
-                serde_json::to_string_pretty(&json_form(signer.scheme(), &signed, &args.base_url)).expect("JSON");
+                serde_json::to_string_pretty(&json_form(signer.recipe(), &signed, &args.base_url)).expect("JSON");
             text.push('\n');
             text.into_bytes()
         }
@@ -320,10 +320,7 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
 
 /// What goes on the wire as the body: the signed call for mtgox-stream, else the body.
 fn wire_body<'a>(scheme: &Scheme, signed: &'a SignedRequest) -> &'a [u8] {
-    match scheme.framing {
-        Framing::KeyTagPayload => signed.signature.as_bytes(),
-        Framing::Tag => &signed.body,
-    }
+    if scheme.is_signed_call() { signed.signature.as_bytes() } else { &signed.body }
 }
 
 fn text_form(scheme: &Scheme, signed: &SignedRequest) -> Vec<u8> {
@@ -414,7 +411,7 @@ fn json_form(scheme: &Scheme, signed: &SignedRequest, base_url: &str) -> Value {
 fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
     let scheme = scheme(&args.scheme);
     let secret = zeroize::Zeroizing::new(args.secret.read()?);
-    let verifier = Verifier::with_scheme(scheme);
+    let verifier = Verifier::with_recipe(scheme.clone()).map_err(usage)?;
     verifier.add_key(args.key.as_bytes(), &secret).map_err(usage)?;
     let (path, path_query) = match args.path.split_once('?') {
         Some((path, query)) => (path, Some(query)),
@@ -429,7 +426,7 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
             &body_file
         }
         (_, _, Some(query)) => query.as_bytes(),
-        _ if scheme.framing == Framing::KeyTagPayload => args.signature.as_deref().unwrap_or_default().as_bytes(),
+        _ if scheme.is_signed_call() => args.signature.as_deref().unwrap_or_default().as_bytes(),
         _ => path_query.unwrap_or_default().as_bytes(),
     };
     let mut lines = Vec::new();
@@ -438,21 +435,21 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
             header.split_once(':').ok_or_else(|| usage(format!("--header {header:?} is not 'Name: value'")))?;
         lines.push((name.as_bytes(), value.as_bytes()));
     }
-    let mut received = match Received::new(&args.method, path.as_bytes(), payload).with_headers(scheme, lines) {
+    let mut received = match Received::new(&args.method, path.as_bytes(), payload).with_headers(&scheme, lines) {
         Ok(received) => received,
         Err(malformed) => return Ok(report_verdict(&Verdict::Malformed(malformed))),
     };
-    if scheme.headers.key.is_some() && received.key.is_none() {
+    if scheme.header_carrying("key").is_some() && received.key.is_none() {
         received.key = Some(args.key.as_bytes());
     }
-    if let (Some(signature), Framing::Tag) = (&args.signature, scheme.framing) {
+    if let (Some(signature), false) = (&args.signature, scheme.is_signed_call()) {
         if received.signature.is_some() {
             return Err(usage("the signature is given both as --signature and as a header"));
         }
         received.signature = Some(signature.as_bytes());
     }
     if let Some(nonce) = &args.nonce {
-        if scheme.headers.nonce.is_none() {
+        if scheme.header_carrying("nonce").is_none() {
             return Err(usage(format!("{} carries the nonce in the payload, not in --nonce", scheme.name)));
         }
         if received.nonce.is_some() {
@@ -496,12 +493,12 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     }
     // MtGox served API 1 and API 2 side by side, and so does the local exchange: paths under
     // /api/2/ are checked as mtgox-v2, all others as mtgox-v1, whichever of the two was named.
-    let routes = match scheme.name {
+    let routes = match scheme.name.as_str() {
         "mtgox-v1" | "mtgox-v2" => vec![
             (Some("/api/2/"), verifier_for(self::scheme("mtgox-v2"), &args, &secrets)?),
             (None, verifier_for(self::scheme("mtgox-v1"), &args, &secrets)?),
         ],
-        _ => vec![(None, verifier_for(scheme, &args, &secrets)?)],
+        _ => vec![(None, verifier_for(scheme.clone(), &args, &secrets)?)],
     };
     drop(secrets);
 
@@ -516,7 +513,7 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         header: Duration::from_secs(10),
         body: Duration::from_secs(10),
     };
-    let exchange = Arc::new(Exchange { routes, style: Style::of(scheme) });
+    let exchange = Arc::new(Exchange { routes, style: Style::of(&scheme) });
     // Signals are caught from here on, so a client that sees the line below can stop us cleanly.
     let server = http::Server::new(listener, usize::from(args.threads), limits, exchange)
         .map_err(|e| Failure::Runtime(format!("cannot start the server: {e}")))?;
@@ -528,8 +525,8 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
 }
 
 /// A verifier for `scheme` knowing every key of `args`, with the replay state `args` asks for.
-fn verifier_for(scheme: &'static Scheme, args: &ServeArgs, secrets: &[Vec<u8>]) -> Result<Verifier, Failure> {
-    let mut verifier = Verifier::with_scheme(scheme);
+fn verifier_for(scheme: Arc<Scheme>, args: &ServeArgs, secrets: &[Vec<u8>]) -> Result<Verifier, Failure> {
+    let mut verifier = Verifier::with_recipe(scheme.clone()).map_err(usage)?;
     if let Some(dir) = &args.state_dir {
         verifier = verifier
             .shared_state(dir)
@@ -543,7 +540,7 @@ fn verifier_for(scheme: &'static Scheme, args: &ServeArgs, secrets: &[Vec<u8>]) 
                     args.keys.len()
                 )));
             }
-            Some(path) => Counter::open_file(path, &verifier_key(scheme, key), scheme.nonce_unit)
+            Some(path) => Counter::open_file(path, &verifier_key(&scheme, key), scheme.nonce_unit)
                 .map_err(|e| Failure::Runtime(format!("state file {}: {e}", path.display())))
                 .and_then(|c| verifier.add_key_with_counter(key.as_bytes(), secret, c).map_err(usage)),
             None => verifier.add_key(key.as_bytes(), secret).map_err(|e| match e {
@@ -565,8 +562,8 @@ fn verifier_for(scheme: &'static Scheme, args: &ServeArgs, secrets: &[Vec<u8>]) 
 /// The key as the verifier files it (UUIDs in lower case), for naming its state file.
 fn verifier_key(scheme: &Scheme, key: &str) -> Vec<u8> {
     match scheme.key {
-        restsign::scheme::KeyFormat::Uuid => key.to_ascii_lowercase().into_bytes(),
-        restsign::scheme::KeyFormat::Text => key.as_bytes().to_vec(),
+        KeyFormat::Uuid => key.to_ascii_lowercase().into_bytes(),
+        KeyFormat::Text => key.as_bytes().to_vec(),
     }
 }
 
@@ -601,7 +598,7 @@ enum Refusal {
 
 impl Style {
     fn of(scheme: &Scheme) -> Style {
-        match scheme.name {
+        match scheme.name.as_str() {
             "apiauth" => Style::LocalBitcoins,
             "poloniex" => Style::Poloniex,
             "coinpayments" => Style::CoinPayments,
@@ -687,7 +684,7 @@ impl http::Handler for Exchange {
             .expect("the last route matches every path");
         let scheme = verifier.scheme();
         // mtgox-stream: the signed call is the body, whatever the path.
-        let payload = if scheme.framing == Framing::Tag && scheme.uses_query(&request.method) {
+        let payload = if !scheme.is_signed_call() && scheme.uses_query(&request.method) {
             query.as_bytes()
         } else {
             &request.body

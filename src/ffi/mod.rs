@@ -8,11 +8,15 @@
 use crate::Error;
 use std::ffi::{CStr, c_char};
 
+mod handle;
 mod nonce;
+mod recipe;
 mod request;
 mod signer;
 mod verify;
+pub(crate) use handle::*;
 pub use nonce::*;
+pub use recipe::*;
 pub use request::*;
 pub use signer::*;
 pub use verify::*;
@@ -83,6 +87,27 @@ pub const RESTSIGN_ERR_NONCE_OUT_OF_RANGE: restsign_status = 28;
 /// A verifier's key lookup callback reported a failure: the request could not be checked.
 pub const RESTSIGN_ERR_KEY_LOOKUP_FAILED: restsign_status = 29;
 
+// Recipes (50 and up).
+/// The recipe needs a passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin) and none was given.
+pub const RESTSIGN_ERR_PASSPHRASE_MISSING: restsign_status = 50;
+/// The passphrase is empty or contains control characters.
+pub const RESTSIGN_ERR_INVALID_PASSPHRASE: restsign_status = 51;
+/// A base URL is not `http(s)://host[:port]` without a path.
+pub const RESTSIGN_ERR_INVALID_BASE_URL: restsign_status = 52;
+/// The recipe signs a timestamp, a UUID or the parameters themselves: only the request builder
+/// (`restsign_request_*`) can sign for it.
+pub const RESTSIGN_ERR_NEEDS_REQUEST: restsign_status = 53;
+/// A path contains a control character, a space or DEL.
+pub const RESTSIGN_ERR_INVALID_PATH: restsign_status = 54;
+/// A UUID is not 36 characters of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+pub const RESTSIGN_ERR_INVALID_UUID: restsign_status = 55;
+/// A header value would contain a line break or another control character.
+pub const RESTSIGN_ERR_INVALID_HEADER_VALUE: restsign_status = 56;
+/// The recipe text was refused; `restsign_recipe_parse` wrote where and why into its error buffer.
+pub const RESTSIGN_ERR_INVALID_RECIPE: restsign_status = 57;
+/// The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
+pub const RESTSIGN_ERR_VERIFY_UNSUPPORTED: restsign_status = 58;
+
 // Verdicts of restsign_verifier_check (40 and up).
 /// The signature does not match the request (the verdict holds what was expected).
 pub const RESTSIGN_ERR_BAD_SIGNATURE: restsign_status = 40;
@@ -103,35 +128,77 @@ pub const RESTSIGN_ERR_NOT_CHECKED: restsign_status = 46;
 pub const RESTSIGN_MAX_TAG_LEN: usize = 128;
 const _: () = assert!(RESTSIGN_MAX_TAG_LEN == crate::MAX_TAG_TEXT_LEN);
 
-/// Core errors and their status codes: one table, read both ways.
-const CORE_ERRORS: [(Error, restsign_status); 21] = [
-    (Error::UnknownScheme, RESTSIGN_ERR_UNKNOWN_SCHEME),
-    (Error::EmptySecret, RESTSIGN_ERR_EMPTY_SECRET),
-    (Error::SecretNotBase64, RESTSIGN_ERR_SECRET_NOT_BASE64),
-    (Error::KeyNotUuid, RESTSIGN_ERR_KEY_NOT_UUID),
-    (Error::InvalidKey, RESTSIGN_ERR_INVALID_KEY),
-    (Error::InvalidMethod, RESTSIGN_ERR_INVALID_METHOD),
-    (Error::BufferTooSmall { needed: 0 }, RESTSIGN_ERR_BUFFER_TOO_SMALL),
-    (Error::NoHeaders, RESTSIGN_ERR_NO_HEADERS),
-    (Error::TooLong, RESTSIGN_ERR_TOO_LONG),
-    (Error::NonceExhausted, RESTSIGN_ERR_NONCE_EXHAUSTED),
-    (Error::NonceNotIncreasing, RESTSIGN_ERR_NONCE_NOT_INCREASING),
-    (Error::NonceStateTruncated, RESTSIGN_ERR_NONCE_STATE_TRUNCATED),
-    (Error::NonceStateForeign, RESTSIGN_ERR_NONCE_STATE_FOREIGN),
-    (Error::NonceStateCorrupt, RESTSIGN_ERR_NONCE_STATE_CORRUPT),
-    (Error::NonceStateIo { errno: 0 }, RESTSIGN_ERR_NONCE_STATE_IO),
-    (Error::NonceCallbackFailed, RESTSIGN_ERR_NONCE_CALLBACK_FAILED),
-    (Error::ParamsAndBody, RESTSIGN_ERR_PARAMS_AND_BODY),
-    (Error::JsonNotObject, RESTSIGN_ERR_JSON_NOT_OBJECT),
-    (Error::JsonNotUtf8, RESTSIGN_ERR_JSON_NOT_UTF8),
-    (Error::NonceOutOfRange, RESTSIGN_ERR_NONCE_OUT_OF_RANGE),
-    (Error::KeyLookupFailed, RESTSIGN_ERR_KEY_LOOKUP_FAILED),
-];
-
+/// The status of a core error. Exhaustive: a new core error does not compile until it has a code.
 pub(crate) fn status_of(err: Error) -> restsign_status {
-    let same = |e: &Error| std::mem::discriminant(e) == std::mem::discriminant(&err);
-    CORE_ERRORS.iter().find(|(e, _)| same(e)).map_or(RESTSIGN_ERR_INTERNAL, |&(_, s)| s)
+    match err {
+        Error::UnknownScheme => RESTSIGN_ERR_UNKNOWN_SCHEME,
+        Error::EmptySecret => RESTSIGN_ERR_EMPTY_SECRET,
+        Error::SecretNotBase64 => RESTSIGN_ERR_SECRET_NOT_BASE64,
+        Error::KeyNotUuid => RESTSIGN_ERR_KEY_NOT_UUID,
+        Error::InvalidKey => RESTSIGN_ERR_INVALID_KEY,
+        Error::InvalidMethod => RESTSIGN_ERR_INVALID_METHOD,
+        Error::BufferTooSmall { .. } => RESTSIGN_ERR_BUFFER_TOO_SMALL,
+        Error::NoHeaders => RESTSIGN_ERR_NO_HEADERS,
+        Error::TooLong => RESTSIGN_ERR_TOO_LONG,
+        Error::NonceExhausted => RESTSIGN_ERR_NONCE_EXHAUSTED,
+        Error::NonceNotIncreasing => RESTSIGN_ERR_NONCE_NOT_INCREASING,
+        Error::NonceStateTruncated => RESTSIGN_ERR_NONCE_STATE_TRUNCATED,
+        Error::NonceStateForeign => RESTSIGN_ERR_NONCE_STATE_FOREIGN,
+        Error::NonceStateCorrupt => RESTSIGN_ERR_NONCE_STATE_CORRUPT,
+        Error::NonceStateIo { .. } => RESTSIGN_ERR_NONCE_STATE_IO,
+        Error::NonceCallbackFailed => RESTSIGN_ERR_NONCE_CALLBACK_FAILED,
+        Error::ParamsAndBody => RESTSIGN_ERR_PARAMS_AND_BODY,
+        Error::JsonNotObject => RESTSIGN_ERR_JSON_NOT_OBJECT,
+        Error::JsonNotUtf8 => RESTSIGN_ERR_JSON_NOT_UTF8,
+        Error::NonceOutOfRange => RESTSIGN_ERR_NONCE_OUT_OF_RANGE,
+        Error::KeyLookupFailed => RESTSIGN_ERR_KEY_LOOKUP_FAILED,
+        Error::PassphraseMissing => RESTSIGN_ERR_PASSPHRASE_MISSING,
+        Error::InvalidPassphrase => RESTSIGN_ERR_INVALID_PASSPHRASE,
+        Error::InvalidBaseUrl => RESTSIGN_ERR_INVALID_BASE_URL,
+        Error::NeedsRequest => RESTSIGN_ERR_NEEDS_REQUEST,
+        Error::InvalidPath => RESTSIGN_ERR_INVALID_PATH,
+        Error::InvalidUuid => RESTSIGN_ERR_INVALID_UUID,
+        Error::InvalidHeaderValue => RESTSIGN_ERR_INVALID_HEADER_VALUE,
+        Error::InvalidRecipe => RESTSIGN_ERR_INVALID_RECIPE,
+        Error::VerifyUnsupported => RESTSIGN_ERR_VERIFY_UNSUPPORTED,
+        Error::Internal => RESTSIGN_ERR_INTERNAL,
+    }
 }
+
+/// Every core error, for `restsign_strerror`'s reverse lookup (one value per variant).
+const CORE_ERRORS: [Error; 31] = [
+    Error::UnknownScheme,
+    Error::EmptySecret,
+    Error::SecretNotBase64,
+    Error::KeyNotUuid,
+    Error::InvalidKey,
+    Error::InvalidMethod,
+    Error::BufferTooSmall { needed: 0 },
+    Error::NoHeaders,
+    Error::TooLong,
+    Error::NonceExhausted,
+    Error::NonceNotIncreasing,
+    Error::NonceStateTruncated,
+    Error::NonceStateForeign,
+    Error::NonceStateCorrupt,
+    Error::NonceStateIo { errno: 0 },
+    Error::NonceCallbackFailed,
+    Error::ParamsAndBody,
+    Error::JsonNotObject,
+    Error::JsonNotUtf8,
+    Error::NonceOutOfRange,
+    Error::KeyLookupFailed,
+    Error::PassphraseMissing,
+    Error::InvalidPassphrase,
+    Error::InvalidBaseUrl,
+    Error::NeedsRequest,
+    Error::InvalidPath,
+    Error::InvalidUuid,
+    Error::InvalidHeaderValue,
+    Error::InvalidRecipe,
+    Error::VerifyUnsupported,
+    Error::Internal,
+];
 
 /// A static, NUL-terminated description of any status value, known or not. Never NULL; never freed.
 #[unsafe(no_mangle)]
@@ -144,7 +211,6 @@ pub extern "C" fn restsign_strerror(status: restsign_status) -> *const c_char {
         RESTSIGN_ERR_BUFFER_TOO_SMALL => {
             c"the output buffer is too small; *out_len holds the capacity needed (NUL included)"
         }
-        RESTSIGN_ERR_INTERNAL => c"internal error in restsign (a bug; please report it)",
         RESTSIGN_ERR_NOT_SIGNED => c"the request has not been signed yet (call restsign_request_sign first)",
         RESTSIGN_ERR_INVALID_UNIT => c"the nonce unit is not one of the RESTSIGN_NONCE_UNIT_* values",
         RESTSIGN_ERR_INDEX_OUT_OF_RANGE => c"the index is past the end",
@@ -156,8 +222,8 @@ pub extern "C" fn restsign_strerror(status: restsign_status) -> *const c_char {
         RESTSIGN_ERR_NO_EXPECTED => c"only a bad-signature verdict carries an expected message and signature",
         RESTSIGN_ERR_NO_KEY => c"the verdict's request named no key",
         RESTSIGN_ERR_NOT_CHECKED => c"the verdict has not been through restsign_verifier_check yet",
-        _ => match CORE_ERRORS.iter().find(|&&(_, s)| s == status) {
-            Some((err, _)) => err.message(),
+        _ => match CORE_ERRORS.iter().find(|&&e| status_of(e) == status) {
+            Some(err) => err.message(),
             None => c"unknown restsign status code",
         },
     };

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::nonce::{self, ClockNonce, FnNonce, NonceSource};
-use crate::scheme::{NonceUnit, Scheme};
+use crate::recipe::{NonceUnit, Recipe};
 use std::ffi::c_void;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,7 +74,7 @@ pub(crate) unsafe fn path_arg(path: *const c_char) -> Result<Option<PathBuf>, re
 pub unsafe extern "C" fn restsign_scheme_nonce_unit(scheme: *const c_char, unit: *mut i32) -> restsign_status {
     ffi_boundary!({
         let name = unsafe { str_arg(scheme, RESTSIGN_ERR_UNKNOWN_SCHEME) }?;
-        let scheme = Scheme::by_name(name).ok_or(RESTSIGN_ERR_UNKNOWN_SCHEME)?;
+        let scheme = Recipe::preset(name).ok_or(RESTSIGN_ERR_UNKNOWN_SCHEME)?;
         let unit = unsafe { unit.as_mut() }.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?;
         *unit = UNITS.iter().find(|(_, u)| *u == scheme.nonce_unit).map(|(c, _)| *c).expect("every unit has a code");
         Ok(())

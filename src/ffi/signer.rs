@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::nonce::{self, ClockNonce};
-use crate::{Message, Signer, scheme::SCHEMES};
+use crate::{Message, Signer};
 use std::sync::Arc;
 
 /// One credential (scheme, key, secret), keyed once. Opaque.
@@ -15,47 +15,8 @@ pub struct restsign_signer {
     _private: [u8; 0],
 }
 
-/// # Safety
-/// `signer` must be NULL or a live handle from `restsign_signer_new`.
-pub(crate) unsafe fn signer_ref<'a>(signer: *const restsign_signer) -> Result<&'a Signer, restsign_status> {
-    // SAFETY: non-NULL handles are Arc<Signer> pointers made by `signer_handle`.
-    unsafe { signer.cast::<Signer>().as_ref() }.ok_or(RESTSIGN_ERR_NULL_HANDLE)
-}
-
-/// A new strong reference to a live signer handle (requests hold one).
-///
-/// # Safety
-/// `signer` must be NULL or a live handle.
-pub(crate) unsafe fn signer_arc(signer: *const restsign_signer) -> Result<Arc<Signer>, restsign_status> {
-    if signer.is_null() {
-        return Err(RESTSIGN_ERR_NULL_HANDLE);
-    }
-    // SAFETY: a live handle is Arc::into_raw of an Arc<Signer>; we add the reference we return.
-    unsafe {
-        Arc::increment_strong_count(signer.cast::<Signer>());
-        Ok(Arc::from_raw(signer.cast::<Signer>()))
-    }
-}
-
-/// Hands a signer to C.
-///
-/// # Safety
-/// `out` must be non-NULL and writable.
-unsafe fn signer_handle(signer: Signer, out: *mut *mut restsign_signer) {
-    unsafe { *out = Arc::into_raw(Arc::new(signer)).cast_mut().cast() };
-}
-
-/// Checks and NULLs the out-pointer of a constructor.
-///
-/// # Safety
-/// `out` must be NULL or writable.
-pub(crate) unsafe fn clear_out<T>(out: *mut *mut T) -> Result<(), restsign_status> {
-    if out.is_null() {
-        return Err(RESTSIGN_ERR_NULL_ARGUMENT);
-    }
-    // SAFETY: non-NULL and writable, as the caller promised.
-    unsafe { *out = std::ptr::null_mut() };
-    Ok(())
+impl ArcHandle for restsign_signer {
+    type Target = Signer;
 }
 
 /// Creates a signer for `scheme` (a NUL-terminated name such as `"mtgox-v2"`; see
@@ -85,7 +46,7 @@ pub unsafe extern "C" fn restsign_signer_new(
     ffi_boundary!({
         unsafe { clear_out(out) }?;
         let signer = unsafe { new_signer(scheme, key, key_len, secret, secret_len) }?;
-        unsafe { signer_handle(signer, out) };
+        unsafe { restsign_signer::give(Arc::new(signer), out) };
         Ok(())
     })
 }
@@ -114,7 +75,7 @@ pub unsafe extern "C" fn restsign_signer_new_with_nonce(
         if let Some(source) = unsafe { nonce_ref(nonce) } {
             signer = signer.with_nonce_source(source.clone());
         }
-        unsafe { signer_handle(signer, out) };
+        unsafe { restsign_signer::give(Arc::new(signer), out) };
         Ok(())
     })
 }
@@ -142,9 +103,9 @@ pub unsafe extern "C" fn restsign_signer_new_shared(
         unsafe { clear_out(out) }?;
         let signer = unsafe { new_signer(scheme, key, key_len, secret, secret_len) }?;
         let path = unsafe { path_arg(state_path) }?.unwrap_or_else(|| nonce::default_state_path(signer.key()));
-        let unit = signer.scheme().nonce_unit;
+        let unit = signer.recipe().nonce_unit;
         let source = ClockNonce::shared_file(&path, signer.key(), unit).map_err(status_of)?;
-        unsafe { signer_handle(signer.with_nonce_source(Arc::new(source)), out) };
+        unsafe { restsign_signer::give(Arc::new(signer.with_nonce_source(Arc::new(source))), out) };
         Ok(())
     })
 }
@@ -172,7 +133,7 @@ unsafe fn new_signer(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn restsign_signer_next_nonce(signer: *const restsign_signer, out: *mut u64) -> restsign_status {
     ffi_boundary!({
-        let signer = unsafe { signer_ref(signer) }?;
+        let signer = unsafe { restsign_signer::borrow(signer) }?;
         let out = unsafe { out.as_mut() }.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?;
         *out = signer.next_nonce().map_err(status_of)?;
         Ok(())
@@ -186,10 +147,7 @@ pub unsafe extern "C" fn restsign_signer_next_nonce(signer: *const restsign_sign
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn restsign_signer_free(signer: *mut restsign_signer) {
     let _ = ffi_boundary!({
-        if !signer.is_null() {
-            // SAFETY: made by Arc::into_raw in `signer_handle`; this reference is given back once.
-            drop(unsafe { Arc::from_raw(signer.cast_const().cast::<Signer>()) });
-        }
+        unsafe { restsign_signer::free(signer) };
         Ok(())
     });
 }
@@ -249,7 +207,7 @@ pub unsafe extern "C" fn restsign_signer_sign_into(
     out_len: *mut usize,
 ) -> restsign_status {
     ffi_boundary!({
-        let signer = unsafe { signer_ref(signer) }?;
+        let signer = unsafe { restsign_signer::borrow(signer) }?;
         let msg = unsafe { message_arg(method, path, path_len, payload, payload_len, nonce) }?;
         unsafe { text_out(out, out_cap, out_len, |buf| signer.sign_into(&msg, buf)) }
     })
@@ -278,7 +236,7 @@ pub unsafe extern "C" fn restsign_signer_headers_into(
     out_len: *mut usize,
 ) -> restsign_status {
     ffi_boundary!({
-        let signer = unsafe { signer_ref(signer) }?;
+        let signer = unsafe { restsign_signer::borrow(signer) }?;
         let msg = unsafe { message_arg(method, path, path_len, payload, payload_len, nonce) }?;
         unsafe { text_out(out, out_cap, out_len, |buf| signer.headers_into(&msg, buf)) }
     })
@@ -297,7 +255,7 @@ pub unsafe extern "C" fn restsign_signer_signature_len(
     out_len: *mut usize,
 ) -> restsign_status {
     ffi_boundary!({
-        let signer = unsafe { signer_ref(signer) }?;
+        let signer = unsafe { restsign_signer::borrow(signer) }?;
         // SAFETY: NULL checked; writable as promised.
         let out_len = unsafe { out_len.as_mut() }.ok_or(RESTSIGN_ERR_NULL_ARGUMENT)?;
         *out_len = signer.signature_len(payload_len).map_err(status_of)?;
@@ -311,15 +269,17 @@ pub extern "C" fn restsign_max_tag_len() -> usize {
     RESTSIGN_MAX_TAG_LEN
 }
 
-/// How many schemes restsign knows.
+/// How many built-in schemes (preset recipes) restsign knows: the seven seed schemes first, then
+/// today's exchanges.
 #[unsafe(no_mangle)]
 pub extern "C" fn restsign_scheme_count() -> usize {
-    SCHEMES.len()
+    crate::presets().len()
 }
 
 /// The name of scheme number `index` (0-based, below `restsign_scheme_count()`), static and
-/// NUL-terminated; NULL if `index` is out of range.
+/// NUL-terminated; NULL if `index` is out of range. Aliases (`binanceus`, …) are not listed but
+/// are accepted wherever a scheme name is.
 #[unsafe(no_mangle)]
 pub extern "C" fn restsign_scheme_name(index: usize) -> *const c_char {
-    SCHEMES.get(index).map_or(std::ptr::null(), |s| s.c_name.as_ptr())
+    crate::presets().get(index).map_or(std::ptr::null(), |s| s.c_name.as_ptr())
 }
