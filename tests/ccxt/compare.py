@@ -78,7 +78,7 @@ def run_preset(rs, preset, count, seed):
     """Returns (compared, documented, first failure text or None)."""
     try:
         recipe = rs.preset(preset.name)
-    except (RestsignError, AttributeError, OSError) as e:
+    except (RestsignError, AttributeError, OSError, LookupError) as e:
         return 0, 0, f"no recipe: {e}"
     rng, reqs = cases.requests_for(preset, seed, count)
     compared = documented = 0
@@ -154,6 +154,9 @@ def main():
     ap.add_argument("--ccxt-only", action="store_true",
                     help="no restsign: check that ccxt signs every generated request and that its "
                          "URL is the preset's base_url + path (+ ?query)")
+    ap.add_argument("--reference", action="store_true",
+                    help="sign with recipe_ref.py (a Python reading of docs/RECIPES.md) instead of "
+                         "restsign: checks the preset files, not the engine")
     ap.add_argument("presets", nargs="*")
     args = ap.parse_args()
     names = args.presets or [p.name for p in cases.PRESETS]
@@ -162,7 +165,12 @@ def main():
         sys.exit(f"unknown presets: {unknown}")
     if args.ccxt_only:
         return check_mapping(names, args.count, args.seed)
-    rs = Restsign()
+    if args.reference:
+        from recipe_ref import Reference
+        rs = Reference()
+        print("REFERENCE MODE: the preset files read by recipe_ref.py, not restsign")
+    else:
+        rs = Restsign()
     failed = []
     for name in names:
         preset = cases.BY_NAME[name]
