@@ -4,8 +4,9 @@ their own documentation instead.
 Two layers, both computed here with Python's hmac over the documented message (never from restsign):
   1. the documented message gives the documented signature (checks the reading of the documentation
      itself, where the documentation publishes a signature: BitMEX does, CoinEx does not);
-  2. restsign, given the same request (CLI `restsign sign --format json`, preset by name, clock fixed
-     with --time), sends the headers the documentation asks for, carrying that signature.
+  2. restsign, given the same request through its C API (preset by name, clock fixed with
+     restsign_request_set_time), sends the headers the documentation asks for, carrying that
+     signature.
 
 Sources:
   BitMEX  https://www.bitmex.com/app/apiKeysUsage ("example calculations": key
@@ -16,14 +17,12 @@ Sources:
           X-COINEX-KEY, X-COINEX-SIGN, X-COINEX-TIMESTAMP). No signature is published, so layer 2
           uses a test secret.
 
-Run: python3 tests/ccxt/doc_vectors.py (or under pytest). RESTSIGN_BIN names the CLI binary
-(default target/debug/restsign).
+Run: python3 tests/ccxt/doc_vectors.py (or under pytest) after `cargo build --release`;
+RESTSIGN_LIB names another librestsign.so.
 """
 import hashlib
 import hmac
-import json
 import os
-import subprocess
 import sys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -56,19 +55,51 @@ def hmac_hex(secret, message):
 
 
 def restsign(preset, method, path, key, secret, time_ms, params=(), body=None):
-    """The signed request from restsign's CLI, as {method, url, headers: {name: value}, body}."""
-    binary = os.environ.get("RESTSIGN_BIN", os.path.join(ROOT, "target", "debug", "restsign"))
-    args = [binary, "sign", "--scheme", preset, "--key", key, "--secret-env", "DOC_VECTOR_SECRET",
-            "--method", method, "--path", path, "--time", str(time_ms), "--format", "json"]
-    for name, value in params:
-        args += ["--param", f"{name}={value}"]
-    if body is not None:
-        args += ["--body", body]
-    env = dict(os.environ, DOC_VECTOR_SECRET=secret)
-    out = subprocess.run(args, check=True, capture_output=True, text=True, env=env).stdout
-    signed = json.loads(out)
-    signed["headers"] = {name.lower(): value for name, value in signed["headers"]}
-    return signed
+    """The signed request from restsign's C API (ctypes, restsign_c.py; RESTSIGN_LIB or
+    target/release/librestsign.so), as {url, body, headers: {lower-case name: value}}. With `body`,
+    the body is sent exactly as given (restsign_request_set_body) instead of parameters."""
+    import ctypes
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from restsign_c import Restsign
+    rs = _LIB.get("rs") or _LIB.setdefault("rs", Restsign())
+    lib = rs.lib
+    recipe = rs.preset(preset)
+    opts, signer, req = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
+    try:
+        rs._check(lib.restsign_signer_options_new(ctypes.byref(opts)), "options_new")
+        k, s = key.encode(), secret.encode()
+        rs._check(lib.restsign_signer_new_recipe(recipe.handle, k, len(k), s, len(s), opts,
+                                                 ctypes.byref(signer)), "signer_new_recipe")
+        p = path.encode()
+        rs._check(lib.restsign_request_new(signer, method.encode(), p, len(p), ctypes.byref(req)),
+                  "request_new")
+        for name, value in params:
+            n, v = name.encode(), value.encode()
+            rs._check(lib.restsign_request_add_param(req, n, len(n), v, len(v)), "add_param")
+        if body is not None:
+            b = body.encode()
+            lib.restsign_request_set_body.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+            lib.restsign_request_set_body.restype = ctypes.c_int32
+            rs._check(lib.restsign_request_set_body(req, b, len(b)), "set_body")
+        rs._check(lib.restsign_request_set_time(req, time_ms), "set_time")
+        rs._check(lib.restsign_request_sign_with_nonce(req, 1), "sign_with_nonce")
+        url = rs._view(lib.restsign_request_url, req, "url").decode()
+        sent = rs._view(lib.restsign_request_body, req, "body").decode()
+        count = ctypes.c_size_t()
+        rs._check(lib.restsign_request_header_count(req, ctypes.byref(count)), "header_count")
+        headers = {}
+        for i in range(count.value):
+            line = rs._view(lib.restsign_request_header, req, "header", ctypes.c_size_t(i)).decode()
+            name, _, value = line.partition(": ")
+            headers[name.lower()] = value
+        return {"url": url, "body": sent, "headers": headers}
+    finally:
+        lib.restsign_request_free(req)
+        lib.restsign_signer_free(signer)
+        lib.restsign_signer_options_free(opts)
+
+
+_LIB = {}
 
 
 def test_bitmex_documented_messages():
