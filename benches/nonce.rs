@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use restsign::nonce::{ClockNonce, FnNonce, NonceSource};
-use restsign::scheme::NonceUnit;
+use restsign::recipe::NonceUnit;
 use restsign::{Request, Signer};
 use std::hint::black_box;
 use std::sync::Arc;

@@ -61,6 +61,13 @@
 typedef struct restsign_nonce restsign_nonce;
 
 /**
+ * A signing recipe: a built-in preset or one parsed from TOML or JSON text (see
+ * `docs/RECIPES.md`). Opaque and immutable: any number of threads may use one at once, and
+ * signers keep their own reference, so a recipe may be freed as soon as its signers are made.
+ */
+typedef struct restsign_recipe restsign_recipe;
+
+/**
  * A request being built, then signed. Opaque.
  *
  * Thread safety: a request is used by one thread at a time (it changes as it is built and
@@ -77,6 +84,13 @@ typedef struct restsign_request restsign_request;
  * secret and the keyed HMAC state are overwritten with zeros when the last reference goes.
  */
 typedef struct restsign_signer restsign_signer;
+
+/**
+ * Options for `restsign_signer_new_recipe`: a passphrase, a nonce source, a base URL. Opaque; one
+ * thread at a time. Everything set is copied (or referenced) by the signer, so options may be
+ * freed or reused as soon as the signer is made. The passphrase is wiped when the options are freed.
+ */
+typedef struct restsign_signer_options restsign_signer_options;
 
 /**
  * The details of one check: which key, which nonce, and for a bad signature what was expected.
@@ -275,6 +289,52 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
 #define RESTSIGN_ERR_KEY_LOOKUP_FAILED 29
 
 /**
+ * The recipe needs a passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin) and none was given.
+ */
+#define RESTSIGN_ERR_PASSPHRASE_MISSING 50
+
+/**
+ * The passphrase is empty or contains control characters.
+ */
+#define RESTSIGN_ERR_INVALID_PASSPHRASE 51
+
+/**
+ * A base URL is not `http(s)://host[:port]` without a path.
+ */
+#define RESTSIGN_ERR_INVALID_BASE_URL 52
+
+/**
+ * The recipe signs a timestamp, a UUID or the parameters themselves: only the request builder
+ * (`restsign_request_*`) can sign for it.
+ */
+#define RESTSIGN_ERR_NEEDS_REQUEST 53
+
+/**
+ * A path contains a control character, a space or DEL.
+ */
+#define RESTSIGN_ERR_INVALID_PATH 54
+
+/**
+ * A UUID is not 36 characters of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+ */
+#define RESTSIGN_ERR_INVALID_UUID 55
+
+/**
+ * A header value would contain a line break or another control character.
+ */
+#define RESTSIGN_ERR_INVALID_HEADER_VALUE 56
+
+/**
+ * The recipe text was refused; `restsign_recipe_parse` wrote where and why into its error buffer.
+ */
+#define RESTSIGN_ERR_INVALID_RECIPE 57
+
+/**
+ * The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
+ */
+#define RESTSIGN_ERR_VERIFY_UNSUPPORTED 58
+
+/**
  * The signature does not match the request (the verdict holds what was expected).
  */
 #define RESTSIGN_ERR_BAD_SIGNATURE 40
@@ -392,6 +452,128 @@ RESTSIGN_MUST_USE restsign_status restsign_nonce_next(const restsign_nonce *nonc
 void restsign_nonce_free(restsign_nonce *nonce);
 
 /**
+ * The built-in preset called `name` (`name_len` bytes, e.g. `"okx"`; see `restsign_scheme_name`;
+ * aliases such as `"binanceus"` are accepted) into `*out`, to be released with
+ * `restsign_recipe_free`. `RESTSIGN_ERR_UNKNOWN_SCHEME` if there is none.
+ *
+ * # Safety
+ * `name` valid for `name_len` bytes (or NULL with 0); `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_recipe_preset(const char *name,
+                                       size_t name_len,
+                                       restsign_recipe **out);
+
+/**
+ * Parses a recipe from `text` (`text_len` bytes of TOML, or JSON when it starts with `{`) into
+ * `*out`, to be released with `restsign_recipe_free`.
+ *
+ * If the text is refused the status is `RESTSIGN_ERR_INVALID_RECIPE`, `*out` is NULL, and when
+ * `err` is not NULL a NUL-terminated message saying where and what (`line 3, column 11:
+ * headers.X-SIGN: unknown name {sig} ...`) is written into `err` (`err_cap` bytes, cut short if it
+ * does not fit), its length (without NUL) in `*err_len` when `err_len` is not NULL. Text that is
+ * not UTF-8 is refused the same way. On success `*err_len` is 0.
+ *
+ * # Safety
+ * `text` valid for `text_len` bytes (or NULL with 0); `err` valid for `err_cap` bytes or NULL;
+ * `err_len` NULL or writable; `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_recipe_parse(const char *text,
+                                      size_t text_len,
+                                      restsign_recipe **out,
+                                      char *err,
+                                      size_t err_cap,
+                                      size_t *err_len);
+
+/**
+ * The recipe's name, static for the recipe's lifetime and NUL-terminated; NULL for a NULL recipe.
+ *
+ * # Safety
+ * `recipe` NULL or live.
+ */
+const char *restsign_recipe_name(const restsign_recipe *recipe);
+
+/**
+ * Releases a recipe (signers made from it keep their own reference). NULL is a no-op.
+ *
+ * # Safety
+ * `recipe` NULL or a live handle, not used again afterwards.
+ */
+void restsign_recipe_free(restsign_recipe *recipe);
+
+/**
+ * New, empty options into `*out` (no passphrase; the default nonce source; the recipe's base
+ * URL), to be released with `restsign_signer_options_free`.
+ *
+ * # Safety
+ * `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE restsign_status restsign_signer_options_new(restsign_signer_options **out);
+
+/**
+ * Sets the passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin), `len` bytes, copied.
+ *
+ * # Safety
+ * `options` NULL or live; `passphrase` valid for `len` bytes (or NULL with 0).
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_signer_options_set_passphrase(restsign_signer_options *options,
+                                                       const char *passphrase,
+                                                       size_t len);
+
+/**
+ * Makes signers draw request nonces from `nonce` (see `restsign_nonce_new_file` and friends; the
+ * options keep their own reference, so `nonce` may be freed afterwards). NULL restores the default.
+ *
+ * # Safety
+ * `options` NULL or live; `nonce` NULL or live.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_signer_options_set_nonce(restsign_signer_options *options,
+                                                  const restsign_nonce *nonce);
+
+/**
+ * Sends requests to `url` (`http(s)://host[:port]`, `len` bytes; a testnet, a local exchange)
+ * instead of the recipe's base URL; `{host}` follows it.
+ *
+ * # Safety
+ * `options` NULL or live; `url` valid for `len` bytes (or NULL with 0).
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_signer_options_set_base_url(restsign_signer_options *options,
+                                                     const char *url,
+                                                     size_t len);
+
+/**
+ * Releases options (wiping the passphrase). NULL is a no-op.
+ *
+ * # Safety
+ * `options` NULL or a live handle, not used again afterwards.
+ */
+void restsign_signer_options_free(restsign_signer_options *options);
+
+/**
+ * Creates a signer for any recipe with the API key and secret as the API gave them (`options` may
+ * be NULL for the defaults; a recipe that needs a passphrase gives
+ * `RESTSIGN_ERR_PASSPHRASE_MISSING` without one). Key, secret and options are copied. Errors as
+ * for `restsign_signer_new`, plus `RESTSIGN_ERR_PASSPHRASE_MISSING`,
+ * `RESTSIGN_ERR_INVALID_PASSPHRASE` and `RESTSIGN_ERR_INVALID_BASE_URL`.
+ *
+ * # Safety
+ * `recipe` NULL or live; `key`/`secret` valid for their lengths; `options` NULL or live; `out`
+ * NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_signer_new_recipe(const restsign_recipe *recipe,
+                                           const char *key,
+                                           size_t key_len,
+                                           const char *secret,
+                                           size_t secret_len,
+                                           const restsign_signer_options *options,
+                                           restsign_signer **out);
+
+/**
  * Starts a request with `signer` (which it keeps alive): HTTP `method` (NUL-terminated) and the URL
  * `path` (`/tradingApi`, `/api/1/generic/private/info`, `/api/2/BTCUSD/money/info`; for mtgox-v2
  * the part after `/api/2/` is what gets signed).
@@ -455,6 +637,31 @@ restsign_status restsign_request_set_json(restsign_request *req,
 RESTSIGN_MUST_USE restsign_status restsign_request_sign(restsign_request *req);
 
 /**
+ * Fixes the clock this request is signed at, in milliseconds since the Unix epoch (to reproduce a
+ * request, or to test); every timestamp format of the recipe is rendered from it. By default each
+ * signing reads the system clock.
+ *
+ * # Safety
+ * `req` NULL or live.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_set_time(restsign_request *req,
+                                          uint64_t unix_ms);
+
+/**
+ * Fixes the random UUID of recipes that draw one (Bitstamp's `X-Auth-Nonce`, Upbit's JWT nonce):
+ * `uuid` is 36 characters, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (else `RESTSIGN_ERR_INVALID_UUID`).
+ * By default each signing draws a new random one.
+ *
+ * # Safety
+ * `req` NULL or live; `uuid` valid for `uuid_len` bytes (or NULL with 0).
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_set_uuid(restsign_request *req,
+                                          const char *uuid,
+                                          size_t uuid_len);
+
+/**
  * Like `restsign_request_sign` with a nonce of the caller's choosing (nothing is drawn), between 1
  * and 2^63 - 1 (else `RESTSIGN_ERR_NONCE_OUT_OF_RANGE`).
  *
@@ -464,6 +671,18 @@ RESTSIGN_MUST_USE restsign_status restsign_request_sign(restsign_request *req);
 RESTSIGN_MUST_USE
 restsign_status restsign_request_sign_with_nonce(restsign_request *req,
                                                  uint64_t nonce);
+
+/**
+ * The whole URL to send to: the recipe's base URL (or the signer's), the path and `?query`.
+ * Borrowed and NUL-terminated as the other views.
+ *
+ * # Safety
+ * `req` NULL or live; `data` and `len` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_request_url(const restsign_request *req,
+                                     const char **data,
+                                     size_t *len);
 
 /**
  * The body to send (empty for GET-style requests whose parameters are in the query).
@@ -730,13 +949,15 @@ restsign_status restsign_signer_signature_len(const restsign_signer *signer,
 size_t restsign_max_tag_len(void);
 
 /**
- * How many schemes restsign knows.
+ * How many built-in schemes (preset recipes) restsign knows: the seven seed schemes first, then
+ * today's exchanges.
  */
 size_t restsign_scheme_count(void);
 
 /**
  * The name of scheme number `index` (0-based, below `restsign_scheme_count()`), static and
- * NUL-terminated; NULL if `index` is out of range.
+ * NUL-terminated; NULL if `index` is out of range. Aliases (`binanceus`, …) are not listed but
+ * are accepted wherever a scheme name is.
  */
 const char *restsign_scheme_name(size_t index);
 

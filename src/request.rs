@@ -211,7 +211,8 @@ impl Signer {
             value_type: i.value_type,
         };
         let into_params = |i: &&&Inject| i.into == Placement::Params;
-        let mut params: Vec<Param<'_>> = active.iter().filter(into_params).filter(|i| i.at_start).map(injected).collect();
+        let mut params: Vec<Param<'_>> =
+            active.iter().filter(into_params).filter(|i| i.at_start).map(injected).collect();
         params.extend(request.params.iter().map(|(n, v)| Param {
             name: Cow::Borrowed(&n[..]),
             value: Cow::Borrowed(&v[..]),
@@ -236,11 +237,15 @@ impl Signer {
                 Vec::new()
             }
             Body::Raw(bytes) => bytes.clone(),
-            Body::JsonObject(json) => with_json_members(json, members.as_ref().is_some_and(|m| m.is_empty()), &active, &early),
+            Body::JsonObject(json) => {
+                with_json_members(json, members.as_ref().is_some_and(|m| m.is_empty()), &active, &early)
+            }
             Body::FromParams if in_query => Vec::new(),
             Body::FromParams if body_params.is_empty() => recipe.empty_body.clone(),
             Body::FromParams => match recipe.body {
-                BodyFormat::Form => encode::query_encode(body_params.iter().map(|p| (&p.name[..], &p.value[..])), recipe.space),
+                BodyFormat::Form => {
+                    encode::query_encode(body_params.iter().map(|p| (&p.name[..], &p.value[..])), recipe.space)
+                }
                 BodyFormat::Json => json_body(&body_params),
                 BodyFormat::None => Vec::new(),
             },
@@ -251,11 +256,35 @@ impl Signer {
         let query_pairs: Vec<(&[u8], &[u8])> = query_params.iter().map(|p| (&p.name[..], &p.value[..])).collect();
         let mut values: Vec<Vec<u8>> = Vec::new();
         for (_, expr) in &recipe.values {
-            let scope = self.scope(method, path, full_path, &query, &body, nonce_text, &ts, &uuid, &values, &all_params, &query_pairs);
+            let scope = self.scope(
+                method,
+                path,
+                full_path,
+                &query,
+                &body,
+                nonce_text,
+                &ts,
+                &uuid,
+                &values,
+                &all_params,
+                &query_pairs,
+            );
             let value = expr.eval(&scope);
             values.push(value);
         }
-        let scope = self.scope(method, path, full_path, &query, &body, nonce_text, &ts, &uuid, &values, &all_params, &query_pairs);
+        let scope = self.scope(
+            method,
+            path,
+            full_path,
+            &query,
+            &body,
+            nonce_text,
+            &ts,
+            &uuid,
+            &values,
+            &all_params,
+            &query_pairs,
+        );
         let message = recipe.message.eval(&scope);
         let tag = self.tag(&scope);
         let signature = self.signature_text(&crate::recipe::Scope { tag: tag.as_bytes(), ..scope });
@@ -273,10 +302,24 @@ impl Signer {
                 encode::percent_escape_into(&signature, recipe.space, target);
             }
         }
-        let scope = self.scope(method, path, full_path, &query, &body, nonce_text, &ts, &uuid, &values, &all_params, &query_pairs);
+        let scope = self.scope(
+            method,
+            path,
+            full_path,
+            &query,
+            &body,
+            nonce_text,
+            &ts,
+            &uuid,
+            &values,
+            &all_params,
+            &query_pairs,
+        );
         let scope = crate::recipe::Scope { tag: tag.as_bytes(), signature: &signature, ..scope };
         let mut header_block = Vec::new();
-        self.header_lines(&scope, method, &mut |piece| header_block.extend_from_slice(piece));
+        if recipe.has_headers() {
+            self.header_lines(&scope, method, &mut |piece| header_block.extend_from_slice(piece));
+        }
         if let Some(envelope) = &recipe.envelope {
             body = envelope.eval(&scope);
         }
@@ -345,10 +388,11 @@ fn with_json_members(json: &[u8], empty: bool, active: &[&Inject], scope: &crate
     if start.is_empty() && end.is_empty() {
         return json.to_vec();
     }
-    // A valid object starts, after whitespace, with `{` and ends with `}`.
-    let text = json.trim_ascii();
+    // A valid object starts, after whitespace (kept), with `{` and ends with `}`.
+    let open = json.iter().position(|&b| b == b'{').expect("a validated object");
+    let text = json[open..].trim_ascii_end();
     let inner = &text[1..text.len() - 1];
-    let mut out = b"{".to_vec();
+    let mut out = json[..=open].to_vec();
     let mut first = true;
     for m in &start {
         if !first {

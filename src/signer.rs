@@ -67,7 +67,12 @@ impl Signer {
     }
 
     /// A signer for any recipe, built in or parsed.
-    pub fn with_recipe(recipe: Arc<Recipe>, key: &[u8], secret: &[u8], options: SignerOptions) -> Result<Signer, Error> {
+    pub fn with_recipe(
+        recipe: Arc<Recipe>,
+        key: &[u8],
+        secret: &[u8],
+        options: SignerOptions,
+    ) -> Result<Signer, Error> {
         if secret.is_empty() {
             return Err(Error::EmptySecret);
         }

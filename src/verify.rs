@@ -46,9 +46,9 @@
 //! its nonce.
 
 use crate::Error;
+use crate::encode::TextEncoding;
 use crate::encode::decode_base64;
 use crate::nonce::{Counter, MAX_NONCE};
-use crate::encode::TextEncoding;
 use crate::recipe::{BodyFormat, KeyFormat, Recipe};
 use crate::signer::{Message, Signer, UUID_LEN};
 use sha2::{Digest, Sha256};

@@ -3,8 +3,10 @@
 //! caller does per request (sign, headers, size query, too-small buffer, bad method) runs inside it.
 //! Tests run on several threads, so only heap calls made on the current thread are counted.
 
+mod support;
+
 use restsign::ffi::*;
-use restsign::scheme::{KeyFormat, SecretFormat};
+use restsign::recipe::{KeyFormat, Recipe, SecretFormat};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ffi::{CStr, c_char};
@@ -62,7 +64,7 @@ fn the_counter_sees_heap_calls() {
 const FORM_BODY: &[u8] = b"command=returnBalances&nonce=1700000000000000&account=all&extra=1234";
 
 fn new_signer(name: &CStr) -> *mut restsign_signer {
-    let scheme = restsign::Scheme::by_name(name.to_str().unwrap()).unwrap();
+    let scheme = Recipe::preset(name.to_str().unwrap()).unwrap();
     let key: &[u8] = match scheme.key {
         KeyFormat::Uuid => b"12345678-abcd-1234-abcd-50286e649d5c",
         KeyFormat::Text => b"K3Y0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY",
@@ -136,11 +138,12 @@ fn signing_calls_allocate_nothing() {
     let mut out = vec![0u8; 128 * 1024];
     let mut small = [0u8; 8];
     let count = restsign_scheme_count();
-    assert_eq!(count, restsign::SCHEMES.len());
+    assert!(count >= support::SEEDS.len());
 
-    for i in 0..count {
+    // The seed schemes sign without allocating; recipes with digests, JSON or clocks may allocate.
+    for i in 0..support::SEEDS.len() {
         let name = unsafe { CStr::from_ptr(restsign_scheme_name(i)) };
-        let has_headers = restsign::Scheme::by_name(name.to_str().unwrap()).unwrap().headers.signature.is_some();
+        let has_headers = Recipe::preset(name.to_str().unwrap()).unwrap().has_headers();
         let signer = new_signer(name);
         for payload in [FORM_BODY, &big_body[..]] {
             let mut results = Vec::with_capacity(16); // filled inside the window: no growth allowed

@@ -113,7 +113,7 @@ fn under_valgrind(exe: &Path) {
         return;
     }
     let mut cmd = Command::new("valgrind");
-    cmd.args(["-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--error-exitcode=99"])
+    cmd.args(["-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--num-callers=50", "--error-exitcode=99"])
         .arg(format!("--suppressions={ROOT}/tests/c/valgrind.supp"))
         .arg(exe);
     run(cmd);

@@ -5,7 +5,7 @@
 
 use restsign::Error;
 use restsign::nonce::{ClockNonce, Counter, NonceSource};
-use restsign::scheme::NonceUnit;
+use restsign::recipe::NonceUnit;
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;

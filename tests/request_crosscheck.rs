@@ -4,8 +4,8 @@
 //! headers are the scheme's.
 
 mod support;
-use restsign::{Request, SCHEMES, Signer};
-use support::{Rng, hex, python};
+use restsign::{Request, Signer};
+use support::{Rng, SEEDS, hex, python};
 
 const PER_SCHEME: usize = 300;
 
@@ -14,9 +14,9 @@ fn signed_requests_agree_with_python() {
     let script = include_str!("request_crosscheck.py");
     let mut rng = Rng::new(0x7e57_0001);
     let mut lines = String::new();
-    for scheme in SCHEMES {
+    for scheme in SEEDS {
         for i in 0..PER_SCHEME {
-            let key = if scheme.name == "mtgox-stream" {
+            let key = if scheme == "mtgox-stream" {
                 let h = hex(&rng.bytes(16));
                 format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
             } else {
@@ -25,20 +25,20 @@ fn signed_requests_agree_with_python() {
             };
             let secret_len = 1 + rng.below(200) as usize;
             let raw_secret = rng.bytes(secret_len);
-            let secret = if scheme.name.starts_with("mtgox") {
+            let secret = if scheme.starts_with("mtgox") {
                 use base64::Engine;
                 base64::engine::general_purpose::STANDARD.encode(&raw_secret).into_bytes()
             } else {
                 raw_secret
             };
-            let signer = Signer::new(scheme.name, key.as_bytes(), &secret).unwrap();
+            let signer = Signer::new(scheme, key.as_bytes(), &secret).unwrap();
             let method = ["GET", "POST", "DELETE", "PUT"][rng.below(4) as usize];
-            let path = match scheme.name {
+            let path = match scheme {
                 "mtgox-v2" => format!("/api/2/BTCUSD/money/{}", hex(&rng.bytes(3))),
                 _ => format!("/api/{}/", hex(&rng.bytes(2))),
             };
             let mut req = Request::new(method, path.as_bytes());
-            let json = matches!(scheme.name, "viabtc" | "mtgox-stream");
+            let json = matches!(scheme, "viabtc" | "mtgox-stream");
             for _ in 0..rng.below(5) {
                 let len = rng.below(10) as usize;
                 let (name, value) = if json || rng.below(2) == 0 {
@@ -59,7 +59,7 @@ fn signed_requests_agree_with_python() {
             .unwrap();
             let headers: Vec<String> = signed.header_lines().map(|l| String::from_utf8(l.to_vec()).unwrap()).collect();
             let record = serde_json::json!({
-                "scheme": scheme.name, "key": hex(key.as_bytes()), "secret": hex(&secret),
+                "scheme": scheme, "key": hex(key.as_bytes()), "secret": hex(&secret),
                 "method": method, "path": path, "query": hex(&signed.query), "body": hex(&signed.body),
                 "nonce": signed.nonce.unwrap(), "signature": signed.signature, "headers": headers,
             });
@@ -69,6 +69,6 @@ fn signed_requests_agree_with_python() {
     }
     let verdicts = python(script, &lines);
     let failures: Vec<_> = verdicts.lines().zip(lines.lines()).filter(|(v, _)| *v != "ok").collect();
-    assert_eq!(verdicts.lines().count(), SCHEMES.len() * PER_SCHEME);
+    assert_eq!(verdicts.lines().count(), SEEDS.len() * PER_SCHEME);
     assert!(failures.is_empty(), "{} mismatches, first: {:?}", failures.len(), failures.first());
 }

@@ -77,7 +77,7 @@ struct Case {
 
 impl Case {
     fn received(&self) -> Received<'_> {
-        let scheme = restsign::Scheme::by_name(&self.scheme).unwrap();
+        let scheme = &*restsign::Recipe::preset(&self.scheme).unwrap();
         let headers = self.headers.iter().map(|(n, v)| (n.as_bytes(), v.as_slice()));
         Received::new(&self.method, self.path.as_bytes(), &self.payload).with_headers(scheme, headers).unwrap()
     }

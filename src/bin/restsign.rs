@@ -45,7 +45,11 @@ enum Command {
 }
 
 fn scheme_parser() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(restsign::presets().iter().flat_map(|s| std::iter::once(s.name.as_str()).chain(s.aliases.iter().map(String::as_str))))
+    clap::builder::PossibleValuesParser::new(
+        restsign::presets()
+            .iter()
+            .flat_map(|s| std::iter::once(s.name.as_str()).chain(s.aliases.iter().map(String::as_str))),
+    )
 }
 
 /// Where the secret comes from (exactly one).

@@ -105,7 +105,12 @@ pub(crate) enum Expr {
     Hmac(Box<Expr>),
     Encode(TextEncoding, Box<Expr>),
     If(Cond, Box<Expr>, Box<Expr>),
-    Form { of: ParamSet, sort: bool, raw: bool, extra: Vec<(Vec<u8>, Expr)> },
+    Form {
+        of: ParamSet,
+        sort: bool,
+        raw: bool,
+        extra: Vec<(Vec<u8>, Expr)>,
+    },
     Json(Vec<Member>),
     ParamsConcat,
     KeyUuid,
@@ -399,7 +404,9 @@ pub(crate) fn compile_template(text: &str, lookup: &dyn Fn(&str) -> Option<Token
                 i += 2;
             }
             b'{' => {
-                let close = text[i..].find('}').ok_or_else(|| format!("`{{` at byte {i} is not closed (write `{{{{` for a literal brace)"))?;
+                let close = text[i..]
+                    .find('}')
+                    .ok_or_else(|| format!("`{{` at byte {i} is not closed (write `{{{{` for a literal brace)"))?;
                 let inner = &text[i + 1..i + close];
                 let (mark, name) = match inner.strip_prefix('?') {
                     Some(name) => (true, name),

@@ -280,8 +280,17 @@ impl Recipe {
 
     /// Whether the signature is MtGox's streaming "signed call": base64(key bytes, tag, payload).
     pub fn is_signed_call(&self) -> bool {
-        let call = Expr::Concat(vec![Expr::KeyUuid, Expr::Token(Token::Tag), Expr::Token(Token::Payload)]);
-        self.signature == Expr::Encode(TextEncoding::Base64, Box::new(call))
+        // Matched in place: this runs on every signature, which must not allocate.
+        match &self.signature {
+            Expr::Encode(TextEncoding::Base64, inner) => matches!(
+                &**inner,
+                Expr::Concat(parts) if matches!(
+                    parts.as_slice(),
+                    [Expr::KeyUuid, Expr::Token(Token::Tag), Expr::Token(Token::Payload)]
+                )
+            ),
+            _ => false,
+        }
     }
 
     /// Whether the recipe sends any header.

@@ -265,7 +265,9 @@ struct Allowed<'a> {
 
 fn compile(doc: Doc) -> Result<Recipe, Problem> {
     let name_ok = |n: &str| {
-        !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
+        !n.is_empty()
+            && n.len() <= 64
+            && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
     };
     for name in std::iter::once(&doc.name).chain(&doc.aliases) {
         if !name_ok(name) {
@@ -281,7 +283,9 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
             for item in items {
                 match item.as_str() {
                     Some(m) if crate::signer::check_method(m).is_ok() => methods.push(m.to_ascii_uppercase()),
-                    _ => return Err(problem("query_methods", item.to_string(), format!("{item} is not an HTTP method"))),
+                    _ => {
+                        return Err(problem("query_methods", item.to_string(), format!("{item} is not an HTTP method")));
+                    }
                 }
             }
             Methods::Only(methods)
@@ -528,9 +532,8 @@ fn parts(value: &Value, allowed: Allowed<'_>, field: &str) -> Result<Expr, Probl
 
 fn function(name: &str, arg: &Value, allowed: Allowed<'_>, field: &str) -> Result<Expr, Problem> {
     let inner = || parts(arg, allowed, field).map(Box::new);
-    let table = |what: &str| {
-        arg.as_object().ok_or_else(|| problem(field, name, format!("`{name}` takes a table ({what})")))
-    };
+    let table =
+        |what: &str| arg.as_object().ok_or_else(|| problem(field, name, format!("`{name}` takes a table ({what})")));
     let flag = |t: &serde_json::Map<String, Value>, key: &str| -> Result<bool, Problem> {
         match t.get(key) {
             None => Ok(false),
@@ -579,7 +582,8 @@ fn function(name: &str, arg: &Value, allowed: Allowed<'_>, field: &str) -> Resul
             };
             let mut extra = Vec::new();
             if let Some(e) = t.get("extra") {
-                let e = e.as_object().ok_or_else(|| problem(field, "extra", "`form.extra` is a table name → template"))?;
+                let e =
+                    e.as_object().ok_or_else(|| problem(field, "extra", "`form.extra` is a table name → template"))?;
                 for (n, v) in e {
                     let v = v.as_str().ok_or_else(|| problem(field, n, "`form.extra` values are templates"))?;
                     extra.push((n.clone().into_bytes(), template(v, allowed, field)?));
@@ -607,7 +611,11 @@ fn member(value: &Value, allowed: Allowed<'_>, field: &str) -> Result<Member, Pr
     let t = value.as_object().ok_or_else(|| problem(field, value.to_string(), "a JSON member is a table"))?;
     const KNOWN: [&str; 9] = ["name", "str", "number", "bool", "raw", "object", "spread", "when", "_"];
     if let Some(k) = t.keys().find(|k| !KNOWN[..8].contains(&k.as_str())) {
-        return Err(problem(field, k, format!("a JSON member has no `{k}` (it takes name, str, number, bool, raw, object, spread, when)")));
+        return Err(problem(
+            field,
+            k,
+            format!("a JSON member has no `{k}` (it takes name, str, number, bool, raw, object, spread, when)"),
+        ));
     }
     let when_params = match t.get("when").map(|w| w.as_str()) {
         None => false,
@@ -620,10 +628,16 @@ fn member(value: &Value, allowed: Allowed<'_>, field: &str) -> Result<Member, Pr
         }
         return Ok(Member { name: String::new(), value: MemberValue::SpreadParams, when_params });
     }
-    let name = t.get("name").and_then(Value::as_str).ok_or_else(|| problem(field, "json", "a JSON member needs a `name`"))?;
-    let kinds: Vec<&str> = ["str", "number", "bool", "raw", "object"].into_iter().filter(|k| t.contains_key(*k)).collect();
+    let name =
+        t.get("name").and_then(Value::as_str).ok_or_else(|| problem(field, "json", "a JSON member needs a `name`"))?;
+    let kinds: Vec<&str> =
+        ["str", "number", "bool", "raw", "object"].into_iter().filter(|k| t.contains_key(*k)).collect();
     let [kind] = kinds[..] else {
-        return Err(problem(field, name, format!("member `{name}` needs exactly one of str, number, bool, raw, object")));
+        return Err(problem(
+            field,
+            name,
+            format!("member `{name}` needs exactly one of str, number, bool, raw, object"),
+        ));
     };
     let v = &t[kind];
     let value = match kind {

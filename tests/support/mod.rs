@@ -1,6 +1,9 @@
 //! Shared by the integration tests: a seeded generator (no test depends on chance) and helpers.
 #![allow(dead_code)]
 
+/// The seven seed schemes (SCHEMES.md), in the order the C API lists them first.
+pub const SEEDS: [&str; 7] = ["apiauth", "poloniex", "mtgox-v1", "mtgox-v2", "mtgox-stream", "coinpayments", "viabtc"];
+
 /// splitmix64: small, seedable, good enough to spread test inputs.
 pub struct Rng(u64);
 
