@@ -74,8 +74,10 @@ def describe(req):
             f"{req.nonce} uuid {req.uuid}")
 
 
-def run_preset(rs, preset, count, seed):
-    """Returns (compared, documented, first failure text or None)."""
+def run_preset(rs, preset, count, seed, seen=None):
+    """Returns (compared, documented, first failure text or None); counts the input kinds of the
+    requests checked (with ccxt, or against the documented scheme) into `seen` (cases.KINDS)."""
+    seen = {} if seen is None else seen
     try:
         recipe = rs.preset(preset.name)
     except (RestsignError, AttributeError, OSError, LookupError) as e:
@@ -92,6 +94,8 @@ def run_preset(rs, preset, count, seed):
                         f"request {i} (checked against the documented scheme: {deviation})\n"
                         + describe(req) + "\n" + "\n".join(problems))
                 documented += 1
+                for k in cases.kinds_of(req):
+                    seen[k] = seen.get(k, 0) + 1
                 req = preset.defuse(req, rng)
                 assert not preset.quirk(req), "defuse left the trigger in"
             c, r = ccxt_side(preset, req), restsign_side(rs, recipe, req)
@@ -101,6 +105,8 @@ def run_preset(rs, preset, count, seed):
         if problems:
             return compared, documented, f"request {i}\n{describe(req)}\n" + "\n".join(problems)
         compared += 1
+        for k in cases.kinds_of(req):
+            seen[k] = seen.get(k, 0) + 1
     return compared, documented, None
 
 
@@ -174,10 +180,16 @@ def main():
     failed = []
     for name in names:
         preset = cases.BY_NAME[name]
-        compared, documented, failure = run_preset(rs, preset, args.count, args.seed)
+        seen = {}
+        compared, documented, failure = run_preset(rs, preset, args.count, args.seed, seen)
+        missing = [k for k in cases.kinds_expected(preset) if not seen.get(k)]
+        if failure is None and missing:
+            failure = f"no request checked had: {', '.join(missing)} (raise --count)"
         extra = f", {documented} checked against the documented scheme" if documented else ""
         status = "ok" if failure is None else "FAILED"
         print(f"{name:18} {status:6} {compared} agree with ccxt{extra}", flush=True)
+        print(f"{'':25} inputs: " + ", ".join(f"{k} {seen.get(k, 0)}"
+                                          for k in cases.kinds_expected(preset)))
         for d in preset.deviations:
             print(f"{'':25} deviation {d}")
         if failure:
