@@ -9,12 +9,21 @@ fn main() {
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("restsign.h");
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    let mut header = Vec::new();
     cbindgen::Builder::new()
         .with_crate(&crate_dir)
         .with_config(config)
         .generate()
         .expect("cbindgen could not generate the header")
-        .write_to_file(&out);
+        .write(&mut header);
+    // cbindgen closes its C++ guards with `// comments`, which C89 does not have: the header is
+    // promised to compile as -std=c89 -pedantic (tests/c/header_c89.c), so they become /* */.
+    let header = String::from_utf8(header).expect("cbindgen writes UTF-8")
+        .replace("#endif // __cplusplus", "#endif /* __cplusplus */")
+        .replace("#endif  // __cplusplus", "#endif /* __cplusplus */")
+        .replace("}  // extern \"C\"", "} /* extern \"C\" */");
+    assert!(!header.lines().any(|l| l.trim_start().starts_with('#') && l.contains("//")), "a // comment cbindgen added");
+    std::fs::write(&out, header).expect("write restsign.h");
 
     write_preset_list(&crate_dir);
 

@@ -371,7 +371,7 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
 
 #ifdef __cplusplus
 extern "C" {
-#endif // __cplusplus
+#endif /* __cplusplus */
 
 /**
  * A static, NUL-terminated description of any status value, known or not. Never NULL; never freed.
@@ -1176,7 +1176,7 @@ restsign_status restsign_verdict_expected_signature(const restsign_verdict *verd
                                                     size_t *out_len);
 
 #ifdef __cplusplus
-}  // extern "C"
-#endif  // __cplusplus
+} /* extern "C" */
+#endif /* __cplusplus */
 
 #endif  /* RESTSIGN_H */

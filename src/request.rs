@@ -237,6 +237,11 @@ impl Signer {
                 Vec::new()
             }
             Body::Raw(bytes) => bytes.clone(),
+            // A caller's body is the payload, which for a query method is the query (as before recipes).
+            Body::JsonObject(json) if in_query => {
+                query = with_json_members(json, members.as_ref().is_some_and(|m| m.is_empty()), &active, &early);
+                Vec::new()
+            }
             Body::JsonObject(json) => {
                 with_json_members(json, members.as_ref().is_some_and(|m| m.is_empty()), &active, &early)
             }

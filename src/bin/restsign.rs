@@ -5,20 +5,23 @@
 
 #[path = "restsign/http.rs"]
 mod http;
+#[path = "restsign/recipes.rs"]
+mod recipes;
+#[path = "restsign/serve.rs"]
+mod serve;
+#[path = "restsign/sign.rs"]
+mod sign;
+#[path = "restsign/verify.rs"]
+mod verify;
+#[path = "restsign/man.rs"]
+mod man;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use restsign::nonce::{self, ClockNonce};
-use restsign::recipe::{KeyFormat, Recipe as Scheme};
-use restsign::verify::{Received, Verdict, Verifier};
-use restsign::{Counter, Request, SignedRequest, Signer};
-use serde_json::{Value, json};
-use std::io::Write as _;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use restsign::recipe::Recipe;
 use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -40,8 +43,71 @@ enum Command {
     Verify(VerifyArgs),
     /// Run a local exchange on 127.0.0.1 that verifies every request it receives.
     Serve(ServeArgs),
-    /// List the schemes restsign speaks.
+    /// List the built-in schemes: name, hash, where the signature goes, API.
     Schemes,
+    /// Write the man pages into DIR (for packagers; see man.rs).
+    #[command(hide = true)]
+    GenerateMan { dir: PathBuf },
+    /// Work with recipe files.
+    #[command(subcommand)]
+    Recipe(RecipeCommand),
+}
+
+#[derive(Subcommand)]
+enum RecipeCommand {
+    /// Check a recipe file (TOML or JSON): exit 0 and a summary if valid, else 2 and where and what.
+    Check {
+        /// The recipe file.
+        file: PathBuf,
+    },
+}
+
+/// Which recipe to follow: a built-in scheme or a recipe file (exactly one).
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct RecipeArgs {
+    /// A built-in scheme (see `restsign schemes`).
+    #[arg(long, value_parser = scheme_parser())]
+    scheme: Option<String>,
+    /// A recipe file (TOML or JSON; see docs/RECIPES.md).
+    #[arg(long, value_name = "FILE")]
+    recipe: Option<PathBuf>,
+}
+
+impl RecipeArgs {
+    fn load(&self) -> Result<Arc<Recipe>, Failure> {
+        match (&self.scheme, &self.recipe) {
+            (Some(name), _) => Ok(Recipe::preset(name).expect("clap checked the scheme name")),
+            (_, Some(path)) => recipes::load(path),
+            _ => Err(usage("give --scheme or --recipe")),
+        }
+    }
+}
+
+/// Where the passphrase comes from (at most one), for recipes that need one.
+#[derive(Args)]
+#[group(required = false, multiple = false)]
+struct PassphraseArgs {
+    /// The passphrase itself (visible in the process list: prefer the others).
+    #[arg(long)]
+    passphrase: Option<String>,
+    /// Name of an environment variable holding the passphrase.
+    #[arg(long, value_name = "VAR")]
+    passphrase_env: Option<String>,
+    /// File holding the passphrase (one trailing newline is ignored).
+    #[arg(long, value_name = "PATH")]
+    passphrase_file: Option<PathBuf>,
+}
+
+impl PassphraseArgs {
+    fn read(&self) -> Result<Option<Vec<u8>>, Failure> {
+        match (&self.passphrase, &self.passphrase_env, &self.passphrase_file) {
+            (Some(p), _, _) => Ok(Some(p.as_bytes().to_vec())),
+            (_, Some(var), _) => secret_from_env(var).map(Some),
+            (_, _, Some(path)) => secret_from_file(path).map(Some),
+            _ => Ok(None),
+        }
+    }
 }
 
 fn scheme_parser() -> clap::builder::PossibleValuesParser {
@@ -99,14 +165,15 @@ fn secret_from_file(path: &PathBuf) -> Result<Vec<u8>, Failure> {
 
 #[derive(Args)]
 struct SignArgs {
-    /// The API's signing scheme.
-    #[arg(long, value_parser = scheme_parser())]
-    scheme: String,
+    #[command(flatten)]
+    recipe: RecipeArgs,
     /// The API key (for mtgox-stream, a UUID).
     #[arg(long)]
     key: String,
     #[command(flatten)]
     secret: SecretArgs,
+    #[command(flatten)]
+    passphrase: PassphraseArgs,
     /// HTTP method.
     #[arg(long, default_value = "POST")]
     method: String,
@@ -125,6 +192,12 @@ struct SignArgs {
     /// Use this nonce instead of drawing one.
     #[arg(long)]
     nonce: Option<u64>,
+    /// Fix the clock: milliseconds since the epoch, from which every timestamp format is rendered.
+    #[arg(long, value_name = "MS")]
+    time: Option<u64>,
+    /// Fix the random UUID of recipes that draw one.
+    #[arg(long)]
+    uuid: Option<String>,
     /// Nonce state file shared with other signers of this key [default: the per-key file under
     /// $XDG_RUNTIME_DIR/restsign or /tmp/restsign-UID].
     #[arg(long, value_name = "PATH", conflicts_with = "nonce")]
@@ -132,9 +205,11 @@ struct SignArgs {
     /// How to print the signed request.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Scheme, host and port to prefix the path with (curl and json formats).
-    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
-    base_url: String,
+    /// Send to this scheme, host and port instead of the recipe's base URL (a testnet, a local
+    /// exchange; recipes that sign the host sign this one) [default: the recipe's, or
+    /// http://127.0.0.1:8080 for recipes without one].
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -149,9 +224,8 @@ enum Format {
 
 #[derive(Args)]
 struct VerifyArgs {
-    /// The API's signing scheme.
-    #[arg(long, value_parser = scheme_parser())]
-    scheme: String,
+    #[command(flatten)]
+    recipe: RecipeArgs,
     /// The key whose secret is given (also the request's key when no key header is given).
     #[arg(long)]
     key: String,
@@ -185,9 +259,8 @@ struct VerifyArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    /// The API's signing scheme.
-    #[arg(long, value_parser = scheme_parser())]
-    scheme: String,
+    #[command(flatten)]
+    recipe: RecipeArgs,
     /// An API key to accept (repeatable; give one secret per key, in the same order).
     #[arg(long = "key", required = true)]
     keys: Vec<String>,
@@ -254,13 +327,14 @@ fn usage(e: impl std::fmt::Display) -> Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Sign(args) => sign(args),
-        Command::Verify(args) => verify(args),
-        Command::Serve(args) => serve(args),
-        Command::Schemes => {
-            restsign::presets().iter().for_each(|s| println!("{}", s.name));
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Sign(args) => sign::sign(args),
+        Command::Verify(args) => verify::verify(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Schemes => recipes::list(),
+        Command::Recipe(RecipeCommand::Check { file }) => recipes::check(&file),
+        Command::GenerateMan { dir } => man::generate(<Cli as clap::CommandFactory>::command(), &dir)
+            .map(|_| ExitCode::SUCCESS)
+            .map_err(|e| Failure::Runtime(format!("{}: {e}", dir.display()))),
     };
     match result {
         Ok(code) => code,
@@ -272,473 +346,5 @@ fn main() -> ExitCode {
             eprintln!("restsign: {message}");
             ExitCode::from(3)
         }
-    }
-}
-
-fn scheme(name: &str) -> Arc<Scheme> {
-    Scheme::preset(name).expect("clap checked the scheme name")
-}
-
-fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
-    let secret = zeroize::Zeroizing::new(args.secret.read()?);
-    let key = args.key.as_bytes();
-    let mut signer = Signer::new(&args.scheme, key, &secret).map_err(usage)?;
-    let mut request = Request::new(&args.method, args.path.as_bytes());
-    for param in &args.params {
-        let (name, value) =
-            param.split_once('=').ok_or_else(|| usage(format!("--param {param:?} is not NAME=VALUE")))?;
-        request.param(name, value);
-    }
-    if let Some(body) = &args.body {
-        request.raw_body(body.as_bytes());
-    }
-    if let Some(json) = &args.json {
-        request.json_body(json.as_bytes());
-    }
-    let signed = match args.nonce {
-        Some(n) => signer.sign_request_with_nonce(&request, n),
-        None => {
-            // Each run is a new process: only the shared state file keeps two runs in one
-            // millisecond from drawing the same nonce.
-            let path = args.nonce_file.clone().unwrap_or_else(|| nonce::default_state_path(key));
-            let source = ClockNonce::shared_file(&path, key, signer.recipe().nonce_unit)
-                .map_err(|e| Failure::Runtime(format!("nonce state {}: {e}", path.display())))?;
-            signer = signer.with_nonce_source(Arc::new(source));
-            signer.sign_request(&request)
-        }
-    }
-    .map_err(usage)?;
-    let out = match args.format {
-        Format::Text => text_form(signer.recipe(), &signed),
-        Format::Curl => curl_form(signer.recipe(), &signed, &args.base_url)?,
-        Format::Json => {
-            let mut text =
-                serde_json::to_string_pretty(&json_form(signer.recipe(), &signed, &args.base_url)).expect("JSON");
-            text.push('\n');
-            text.into_bytes()
-        }
-    };
-    std::io::stdout().write_all(&out).map_err(|e| Failure::Runtime(format!("stdout: {e}")))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// What goes on the wire as the body: the signed call for mtgox-stream, else the body.
-fn wire_body<'a>(scheme: &Scheme, signed: &'a SignedRequest) -> &'a [u8] {
-    if scheme.is_signed_call() { signed.signature.as_bytes() } else { &signed.body }
-}
-
-fn text_form(scheme: &Scheme, signed: &SignedRequest) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(signed.method.as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(&signed.path_and_query());
-    out.push(b'\n');
-    for line in signed.header_lines() {
-        out.extend_from_slice(line);
-        out.push(b'\n');
-    }
-    out.push(b'\n');
-    out.extend_from_slice(wire_body(scheme, signed));
-    out.push(b'\n');
-    out
-}
-
-/// `text` quoted for sh: inside single quotes everything is literal except `'` itself.
-fn sh_quote(text: &[u8]) -> Vec<u8> {
-    let mut out = vec![b'\''];
-    for &b in text {
-        if b == b'\'' {
-            out.extend_from_slice(b"'\\''");
-        } else {
-            out.push(b);
-        }
-    }
-    out.push(b'\'');
-    out
-}
-
-fn curl_form(scheme: &Scheme, signed: &SignedRequest, base_url: &str) -> Result<Vec<u8>, Failure> {
-    let body = wire_body(scheme, signed);
-    if body.contains(&0) || signed.header_block.contains(&0) {
-        return Err(usage("the request contains a NUL byte, which a command line cannot carry: use --format json"));
-    }
-    // -g: no URL globbing ([ ] { } are literal); --path-as-is: no /../ squashing.
-    let mut out = b"curl -sS -g --path-as-is -X ".to_vec();
-    out.extend_from_slice(&sh_quote(signed.method.as_bytes()));
-    for line in signed.header_lines() {
-        out.extend_from_slice(b" -H ");
-        out.extend_from_slice(&sh_quote(line));
-    }
-    if !body.is_empty() {
-        // --data-binary sends the bytes exactly (-d would strip newlines).
-        out.extend_from_slice(b" --data-binary ");
-        out.extend_from_slice(&sh_quote(body));
-    }
-    out.push(b' ');
-    let mut url = base_url.trim_end_matches('/').as_bytes().to_vec();
-    url.extend_from_slice(&signed.path_and_query());
-    out.extend_from_slice(&sh_quote(&url));
-    out.push(b'\n');
-    Ok(out)
-}
-
-fn json_form(scheme: &Scheme, signed: &SignedRequest, base_url: &str) -> Value {
-    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
-    let headers: Vec<Value> = signed
-        .header_lines()
-        .map(|line| {
-            let line = text(line);
-            let (name, value) = line.split_once(": ").unwrap_or((&line, ""));
-            json!([name, value])
-        })
-        .collect();
-    let body = wire_body(scheme, signed);
-    let mut out = json!({
-        "method": signed.method,
-        "url": format!("{}{}", base_url.trim_end_matches('/'), text(&signed.path_and_query())),
-        "path": text(&signed.path),
-        "query": text(&signed.query),
-        "headers": headers,
-        "nonce": signed.nonce,
-        "signature": signed.signature,
-    });
-    match std::str::from_utf8(body) {
-        Ok(body) => out["body"] = json!(body),
-        Err(_) => {
-            use base64::Engine as _;
-            out["body_base64"] = json!(base64::engine::general_purpose::STANDARD.encode(body));
-        }
-    }
-    out
-}
-
-fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
-    let scheme = scheme(&args.scheme);
-    let secret = zeroize::Zeroizing::new(args.secret.read()?);
-    let verifier = Verifier::with_recipe(scheme.clone()).map_err(usage)?;
-    verifier.add_key(args.key.as_bytes(), &secret).map_err(usage)?;
-    let (path, path_query) = match args.path.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (args.path.as_str(), None),
-    };
-    let body_file;
-    let payload: &[u8] = match (&args.body, &args.body_file, &args.query) {
-        (Some(body), _, _) => body.as_bytes(),
-        (_, Some(file), _) => {
-            body_file =
-                std::fs::read(file).map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", file.display())))?;
-            &body_file
-        }
-        (_, _, Some(query)) => query.as_bytes(),
-        _ if scheme.is_signed_call() => args.signature.as_deref().unwrap_or_default().as_bytes(),
-        _ => path_query.unwrap_or_default().as_bytes(),
-    };
-    let mut lines = Vec::new();
-    for header in &args.headers {
-        let (name, value) =
-            header.split_once(':').ok_or_else(|| usage(format!("--header {header:?} is not 'Name: value'")))?;
-        lines.push((name.as_bytes(), value.as_bytes()));
-    }
-    let mut received = match Received::new(&args.method, path.as_bytes(), payload).with_headers(&scheme, lines) {
-        Ok(received) => received,
-        Err(malformed) => return Ok(report_verdict(&Verdict::Malformed(malformed))),
-    };
-    if scheme.header_carrying("key").is_some() && received.key.is_none() {
-        received.key = Some(args.key.as_bytes());
-    }
-    if let (Some(signature), false) = (&args.signature, scheme.is_signed_call()) {
-        if received.signature.is_some() {
-            return Err(usage("the signature is given both as --signature and as a header"));
-        }
-        received.signature = Some(signature.as_bytes());
-    }
-    if let Some(nonce) = &args.nonce {
-        if scheme.header_carrying("nonce").is_none() {
-            return Err(usage(format!("{} carries the nonce in the payload, not in --nonce", scheme.name)));
-        }
-        if received.nonce.is_some() {
-            return Err(usage("the nonce is given both as --nonce and as a header"));
-        }
-        received.nonce = Some(nonce.as_bytes());
-    }
-    let verdict = verifier.check(&received).map_err(|e| Failure::Runtime(e.to_string()))?;
-    Ok(report_verdict(&verdict))
-}
-
-fn report_verdict(verdict: &Verdict) -> ExitCode {
-    let show = |bytes: &[u8]| bytes.escape_ascii().to_string();
-    match verdict {
-        Verdict::Valid { key, nonce } => {
-            match nonce {
-                Some(n) => println!("valid: key {}, nonce {n}", show(key)),
-                None => println!("valid: key {}, no nonce (no replay protection)", show(key)),
-            }
-            return ExitCode::SUCCESS;
-        }
-        Verdict::BadSignature { key, expected_message, expected_signature } => {
-            println!("rejected: invalid signature for key {}", show(key));
-            println!("expected message:   \"{}\"", show(expected_message));
-            println!("expected signature: {expected_signature}");
-        }
-        Verdict::StaleNonce { key, nonce, last } => {
-            println!("rejected: stale nonce {nonce} for key {}: the last accepted is {last}", show(key));
-        }
-        Verdict::Malformed(m) => println!("rejected: malformed request: {m}"),
-        Verdict::UnknownKey { key } => println!("rejected: unknown key {}", show(key)),
-    }
-    ExitCode::from(1)
-}
-
-fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
-    let scheme = scheme(&args.scheme);
-    let secrets = zeroize::Zeroizing::new(args.secrets.read()?);
-    if secrets.len() != args.keys.len() {
-        return Err(usage(format!("{} keys but {} secrets: give one secret per key", args.keys.len(), secrets.len())));
-    }
-    // MtGox served API 1 and API 2 side by side, and so does the local exchange: paths under
-    // /api/2/ are checked as mtgox-v2, all others as mtgox-v1, whichever of the two was named.
-    let routes = match scheme.name.as_str() {
-        "mtgox-v1" | "mtgox-v2" => vec![
-            (Some("/api/2/"), verifier_for(self::scheme("mtgox-v2"), &args, &secrets)?),
-            (None, verifier_for(self::scheme("mtgox-v1"), &args, &secrets)?),
-        ],
-        _ => vec![(None, verifier_for(scheme.clone(), &args, &secrets)?)],
-    };
-    drop(secrets);
-
-    // Loopback only: this is a test exchange, never a public one.
-    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)))
-        .map_err(|e| Failure::Runtime(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
-    let addr = listener.local_addr().map_err(|e| Failure::Runtime(e.to_string()))?;
-
-    let limits = http::Limits {
-        max_head: 16 * 1024,
-        max_body: args.max_body,
-        header: Duration::from_secs(10),
-        body: Duration::from_secs(10),
-    };
-    let exchange = Arc::new(Exchange { routes, style: Style::of(&scheme) });
-    // Signals are caught from here on, so a client that sees the line below can stop us cleanly.
-    let server = http::Server::new(listener, usize::from(args.threads), limits, exchange)
-        .map_err(|e| Failure::Runtime(format!("cannot start the server: {e}")))?;
-    println!("listening on {addr}");
-    std::io::stdout().flush().map_err(|e| Failure::Runtime(format!("stdout: {e}")))?;
-    server.run().map_err(|e| Failure::Runtime(format!("serving on {addr}: {e}")))?;
-    eprintln!("restsign serve: stopped");
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A verifier for `scheme` knowing every key of `args`, with the replay state `args` asks for.
-fn verifier_for(scheme: Arc<Scheme>, args: &ServeArgs, secrets: &[Vec<u8>]) -> Result<Verifier, Failure> {
-    let mut verifier = Verifier::with_recipe(scheme.clone()).map_err(usage)?;
-    if let Some(dir) = &args.state_dir {
-        verifier = verifier
-            .shared_state(dir)
-            .map_err(|e| Failure::Runtime(format!("replay state in {}: {e}", dir.display())))?;
-    }
-    for (key, secret) in args.keys.iter().zip(secrets) {
-        let added = match &args.state_file {
-            Some(_) if args.keys.len() > 1 => {
-                return Err(usage(format!(
-                    "--state-file holds one key's state; use --state-dir for {} keys",
-                    args.keys.len()
-                )));
-            }
-            Some(path) => Counter::open_file(path, &verifier_key(&scheme, key), scheme.nonce_unit)
-                .map_err(|e| Failure::Runtime(format!("state file {}: {e}", path.display())))
-                .and_then(|c| verifier.add_key_with_counter(key.as_bytes(), secret, c).map_err(usage)),
-            None => verifier.add_key(key.as_bytes(), secret).map_err(|e| match e {
-                restsign::Error::NonceStateIo { .. }
-                | restsign::Error::NonceStateCorrupt
-                | restsign::Error::NonceStateForeign
-                | restsign::Error::NonceStateTruncated => {
-                    let path = verifier.state_path(key.as_bytes()).unwrap_or_default();
-                    Failure::Runtime(format!("replay state {}: {e}", path.display()))
-                }
-                e => usage(format!("key {key:?}: {e}")),
-            }),
-        };
-        added?;
-    }
-    Ok(verifier)
-}
-
-/// The key as the verifier files it (UUIDs in lower case), for naming its state file.
-fn verifier_key(scheme: &Scheme, key: &str) -> Vec<u8> {
-    match scheme.key {
-        KeyFormat::Uuid => key.to_ascii_lowercase().into_bytes(),
-        KeyFormat::Text => key.as_bytes().to_vec(),
-    }
-}
-
-/// The JSON dialect of the exchange being imitated.
-#[derive(Clone, Copy)]
-enum Style {
-    /// `{"result":"success","return":…}` / `{"result":"error","error":"…"}`
-    MtGox,
-    /// The data itself / `{"error":"…"}`
-    Poloniex,
-    /// `{"error":"ok","result":…}` / `{"error":"…","result":[]}`
-    CoinPayments,
-    /// `{"code":0,"data":…,"message":"OK"}` / `{"code":N,"data":{},"message":"…"}` (CoinEx-family codes)
-    ViaBtc,
-    /// LocalBitcoins: `{"data":…}` / `{"error":{"message":"…","error_code":N}}`
-    LocalBitcoins,
-}
-
-/// Why a request was refused, in terms every dialect can express.
-enum Refusal {
-    BadSignature,
-    StaleNonce {
-        nonce: u64,
-        last: u64,
-    },
-    UnknownKey,
-    Malformed(String),
-    /// A protocol error (bad HTTP, too large, timeout) with its HTTP status.
-    Http(u16, String),
-    Internal(String),
-}
-
-impl Style {
-    fn of(scheme: &Scheme) -> Style {
-        match scheme.name.as_str() {
-            "apiauth" => Style::LocalBitcoins,
-            "poloniex" => Style::Poloniex,
-            "coinpayments" => Style::CoinPayments,
-            "viabtc" => Style::ViaBtc,
-            _ => Style::MtGox,
-        }
-    }
-
-    fn success(self, data: Value) -> http::Response {
-        let body = match self {
-            Style::MtGox => json!({"result": "success", "return": data}),
-            Style::Poloniex => data,
-            Style::CoinPayments => json!({"error": "ok", "result": data}),
-            Style::ViaBtc => json!({"code": 0, "data": data, "message": "OK"}),
-            Style::LocalBitcoins => json!({"data": data}),
-        };
-        http::Response { status: 200, body: body.to_string().into_bytes() }
-    }
-
-    fn refusal(self, why: &Refusal) -> http::Response {
-        let status = match why {
-            Refusal::BadSignature | Refusal::StaleNonce { .. } | Refusal::UnknownKey => 401,
-            Refusal::Malformed(_) => 400,
-            Refusal::Http(status, _) => *status,
-            Refusal::Internal(_) => 500,
-        };
-        let message = match (self, why) {
-            (Style::Poloniex, Refusal::BadSignature | Refusal::UnknownKey) => "Invalid API key/secret pair.".to_owned(),
-            (Style::Poloniex, Refusal::StaleNonce { nonce, last }) => {
-                format!("Nonce must be greater than {last}. You provided {nonce}.")
-            }
-            (Style::CoinPayments, Refusal::BadSignature) => "HMAC signature does not match".to_owned(),
-            (Style::LocalBitcoins, Refusal::BadSignature) => "HMAC signature is invalid.".to_owned(),
-            (_, Refusal::BadSignature) => "Invalid signature".to_owned(),
-            (_, Refusal::StaleNonce { nonce, last }) => {
-                format!("Nonce {nonce} is too small: it must be greater than {last}")
-            }
-            (_, Refusal::UnknownKey) => "Unknown API key".to_owned(),
-            (_, Refusal::Malformed(m) | Refusal::Http(_, m) | Refusal::Internal(m)) => m.clone(),
-        };
-        let body = match self {
-            Style::MtGox => json!({"result": "error", "error": message}),
-            Style::Poloniex => json!({"error": message}),
-            Style::CoinPayments => json!({"error": message, "result": []}),
-            Style::ViaBtc => {
-                let code = match why {
-                    Refusal::BadSignature => 25,
-                    Refusal::UnknownKey => 24,
-                    Refusal::StaleNonce { .. } => 227,
-                    Refusal::Malformed(_) | Refusal::Http(..) => 2,
-                    Refusal::Internal(_) => 1,
-                };
-                json!({"code": code, "data": {}, "message": message})
-            }
-            Style::LocalBitcoins => {
-                let code = match why {
-                    Refusal::BadSignature => 41,
-                    Refusal::StaleNonce { .. } => 42,
-                    Refusal::UnknownKey | Refusal::Malformed(_) => 40,
-                    Refusal::Http(..) | Refusal::Internal(_) => 1,
-                };
-                json!({"error": {"message": message, "error_code": code}})
-            }
-        };
-        http::Response { status, body: body.to_string().into_bytes() }
-    }
-}
-
-struct Exchange {
-    /// Verifiers by path prefix, the first match wins (`None` matches every path).
-    routes: Vec<(Option<&'static str>, Verifier)>,
-    style: Style,
-}
-
-impl http::Handler for Exchange {
-    fn handle(&self, request: &http::Request) -> http::Response {
-        let (path, query) = request.target.split_once('?').unwrap_or((&request.target, ""));
-        let verifier = self
-            .routes
-            .iter()
-            .find(|(prefix, _)| prefix.is_none_or(|p| path.starts_with(p)))
-            .map(|(_, v)| v)
-            .expect("the last route matches every path");
-        let scheme = verifier.scheme();
-        // mtgox-stream: the signed call is the body, whatever the path.
-        let payload = if !scheme.is_signed_call() && scheme.uses_query(&request.method) {
-            query.as_bytes()
-        } else {
-            &request.body
-        };
-        let headers = request.headers.iter().map(|(n, v)| (n.as_bytes(), v.as_slice()));
-        let verdict = match Received::new(&request.method, path.as_bytes(), payload).with_headers(scheme, headers) {
-            Ok(received) => verifier.check(&received),
-            Err(malformed) => Ok(Verdict::Malformed(malformed)),
-        };
-        let show = |bytes: &[u8]| bytes.escape_ascii().to_string();
-        let refusal = match verdict {
-            Ok(Verdict::Valid { key, nonce }) => {
-                let data = json!({"key": String::from_utf8_lossy(&key), "nonce": nonce, "method": request.method, "path": path});
-                return self.style.success(data);
-            }
-            Ok(Verdict::BadSignature { key, expected_message, expected_signature }) => {
-                eprintln!(
-                    "restsign serve: {} {path}: invalid signature for key {}; expected message \"{}\", expected signature {expected_signature}",
-                    request.method,
-                    show(&key),
-                    show(&expected_message)
-                );
-                Refusal::BadSignature
-            }
-            Ok(Verdict::StaleNonce { key, nonce, last }) => {
-                eprintln!(
-                    "restsign serve: {} {path}: stale nonce {nonce} for key {} (last {last})",
-                    request.method,
-                    show(&key)
-                );
-                Refusal::StaleNonce { nonce, last }
-            }
-            Ok(Verdict::UnknownKey { key }) => {
-                eprintln!("restsign serve: {} {path}: unknown key {}", request.method, show(&key));
-                Refusal::UnknownKey
-            }
-            Ok(Verdict::Malformed(m)) => {
-                eprintln!("restsign serve: {} {path}: malformed: {m}", request.method);
-                Refusal::Malformed(m.to_string())
-            }
-            Err(e) => {
-                eprintln!("restsign serve: {} {path}: replay state error: {e}", request.method);
-                Refusal::Internal(format!("replay state error: {e}"))
-            }
-        };
-        self.style.refusal(&refusal)
-    }
-
-    fn protocol_error(&self, status: u16, message: &str) -> http::Response {
-        eprintln!("restsign serve: HTTP {status}: {message}");
-        self.style.refusal(&Refusal::Http(status, message.to_owned()))
     }
 }

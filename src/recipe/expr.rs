@@ -387,8 +387,12 @@ fn json_object(members: &[Member], scope: &Scope<'_>) -> Vec<u8> {
 }
 
 /// A template string compiled: literals and tokens. `lookup` resolves names other than the
-/// built-in tokens (the recipe's values); it returns None for an unknown name.
-pub(crate) fn compile_template(text: &str, lookup: &dyn Fn(&str) -> Option<Token>) -> Result<Expr, String> {
+/// built-in tokens (the recipe's values); it returns None for an unknown name. An error says what,
+/// and which part of the text.
+pub(crate) fn compile_template(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<Token>,
+) -> Result<Expr, (String, String)> {
     let bytes = text.as_bytes();
     let mut parts = Vec::new();
     let mut lit = Vec::new();
@@ -404,9 +408,9 @@ pub(crate) fn compile_template(text: &str, lookup: &dyn Fn(&str) -> Option<Token
                 i += 2;
             }
             b'{' => {
-                let close = text[i..]
-                    .find('}')
-                    .ok_or_else(|| format!("`{{` at byte {i} is not closed (write `{{{{` for a literal brace)"))?;
+                let close = text[i..].find('}').ok_or_else(|| {
+                    (format!("`{{` at byte {i} is not closed (write `{{{{` for a literal brace)"), text[i..].to_owned())
+                })?;
                 let inner = &text[i + 1..i + close];
                 let (mark, name) = match inner.strip_prefix('?') {
                     Some(name) => (true, name),
@@ -417,14 +421,18 @@ pub(crate) fn compile_template(text: &str, lookup: &dyn Fn(&str) -> Option<Token
                     .find(|(n, _)| *n == name)
                     .map(|(_, t)| *t)
                     .or_else(|| lookup(name))
-                    .ok_or_else(|| format!("unknown name `{{{inner}}}` (known: {})", known_names()))?;
+                    .ok_or_else(|| {
+                        (format!("unknown name `{{{inner}}}` (known: {})", known_names()), format!("{{{inner}}}"))
+                    })?;
                 if !lit.is_empty() {
                     parts.push(Expr::Lit(std::mem::take(&mut lit)));
                 }
                 parts.push(if mark { Expr::QueryMark(token) } else { Expr::Token(token) });
                 i += close + 1;
             }
-            b'}' => return Err(format!("`}}` at byte {i} has no `{{` (write `}}}}` for a literal brace)")),
+            b'}' => {
+                return Err((format!("`}}` at byte {i} has no `{{` (write `}}}}` for a literal brace)"), text.to_owned()));
+            }
             b => {
                 lit.push(b);
                 i += 1;

@@ -293,6 +293,11 @@ impl Recipe {
         }
     }
 
+    /// The headers whose value includes the signature.
+    pub fn signature_headers(&self) -> Vec<&str> {
+        self.headers.iter().filter(|(_, e)| e.uses(Token::Signature)).map(|(n, _)| n.as_str()).collect()
+    }
+
     /// Whether the recipe sends any header.
     pub fn has_headers(&self) -> bool {
         !self.headers.is_empty()

@@ -223,7 +223,7 @@ pub(super) fn parse(text: &str) -> Result<Recipe, RecipeError> {
         })?
     };
     compile(doc).map_err(|e| {
-        let (line, column) = locate(text, &e.needle);
+        let (line, column) = locate(text, &e.field, &e.needle);
         RecipeError { line, column, field: e.field, message: e.message }
     })
 }
@@ -246,12 +246,21 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Where `needle` first appears (as written in the source; a template is found by its text).
-fn locate(text: &str, needle: &str) -> (usize, usize) {
+/// Where `needle` first appears after the field's own name (as written in the source; a template
+/// is found by its text).
+fn locate(text: &str, field: &str, needle: &str) -> (usize, usize) {
     if needle.is_empty() {
         return (0, 0);
     }
-    text.find(needle).map_or((0, 0), |at| line_column(text, at))
+    // Walk down the field's path (`inject`, then `t`), each part found after the one before.
+    let mut from = 0;
+    for part in field.split('.').filter(|p| !p.is_empty()) {
+        if let Some(i) = text[from..].find(part) {
+            from += i;
+        }
+    }
+    let at = text[from..].find(needle).map(|i| from + i).or_else(|| text.find(needle));
+    at.map_or((0, 0), |at| line_column(text, at))
 }
 
 /// What a part may read where it stands.
@@ -284,7 +293,11 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
                 match item.as_str() {
                     Some(m) if crate::signer::check_method(m).is_ok() => methods.push(m.to_ascii_uppercase()),
                     _ => {
-                        return Err(problem("query_methods", item.to_string(), format!("{item} is not an HTTP method")));
+                        return Err(problem(
+                            "query_methods",
+                            item.to_string(),
+                            format!("{item} is not an HTTP method"),
+                        ));
                     }
                 }
             }
@@ -434,6 +447,9 @@ fn check_whole(mut recipe: Recipe) -> Result<Recipe, Problem> {
     if recipe.uses(Token::Passphrase) {
         recipe.needs_passphrase = true;
     }
+    if !recipe.signature.uses(Token::Tag) {
+        return Err(problem("signature", "signature", "the signature never uses {tag}: it would not depend on the secret"));
+    }
     let placed = recipe.headers.iter().any(|(_, e)| e.uses(Token::Signature))
         || recipe.envelope.as_ref().is_some_and(|e| e.uses(Token::Signature))
         || recipe.signature_param.is_some()
@@ -500,7 +516,7 @@ fn tag_encoding(name: &str) -> Result<Expr, Problem> {
 
 fn template(text: &str, allowed: Allowed<'_>, field: &str) -> Result<Expr, Problem> {
     let lookup = |name: &str| allowed.values.iter().position(|v| v == name).map(Token::Value);
-    let expr = compile_template(text, &lookup).map_err(|m| problem(field, text, m))?;
+    let expr = compile_template(text, &lookup).map_err(|(message, at)| problem(field, at, message))?;
     if expr.uses(Token::Tag) && !allowed.tag {
         return Err(problem(field, "{tag}", "{tag} is only for `signature`"));
     }
@@ -524,7 +540,10 @@ fn parts(value: &Value, allowed: Allowed<'_>, field: &str) -> Result<Expr, Probl
         }
         other => Err(problem(
             field,
-            other.to_string(),
+            match other {
+                Value::Object(table) => table.keys().next().cloned().unwrap_or_default(),
+                _ => other.to_string(),
+            },
             format!("expected a template string, a list of parts or a function table with one key, found {other}"),
         )),
     }

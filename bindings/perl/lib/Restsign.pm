@@ -33,11 +33,15 @@ BEGIN {
 our @EXPORT_OK   = (@STATUS, @NONCE_UNIT);
 our %EXPORT_TAGS = (status => \@STATUS, nonce_unit => \@NONCE_UNIT);
 
+# The SONAME this binding speaks (the C ABI series: see the README's "Versions and the ABI").
+our $SONAME = 'librestsign.so.0.1';
+
 # Where the library comes from, first that loads wins: RESTSIGN_LIB (alone, if set); the build
 # tree of the repository this binding sits in (target/release, then target/debug, under the
 # nearest directory above this file with a Cargo.toml: ../.. from bindings/perl, whether the module
-# is read from lib/ or, under `make test`, from blib/lib/); the system (FFI::CheckLib if installed,
-# then the dynamic loader's search for the soname).
+# is read from lib/ or, under `make test`, from blib/lib/); an installed restsign that pkg-config
+# knows (its libdir, e.g. a `cmake --install` prefix on PKG_CONFIG_PATH); FFI::CheckLib if
+# installed; the dynamic loader's own search for the soname (ld.so.conf, LD_LIBRARY_PATH).
 sub lib_candidates {
     return ($ENV{RESTSIGN_LIB}) if defined $ENV{RESTSIGN_LIB} && $ENV{RESTSIGN_LIB} ne '';
     my @built;
@@ -48,13 +52,27 @@ sub lib_candidates {
         }
         last if $dir eq dirname($dir);
     }
+    my @pkgconfig = grep { -f } map { File::Spec->catfile($_, $SONAME) } pkg_config_libdir();
     my @found = eval { require FFI::CheckLib; FFI::CheckLib::find_lib(lib => 'restsign') };
-    return (@built, @found, 'librestsign.so.0.1', 'librestsign.so');
+    return (@built, @pkgconfig, @found, $SONAME, 'librestsign.so');
+}
+
+# `pkg-config --variable=libdir restsign`, or nothing (no pkg-config, or no restsign.pc on its path).
+sub pkg_config_libdir {
+    my $pkg_config = $ENV{PKG_CONFIG} || 'pkg-config';
+    $pkg_config =~ s/'/'\\''/g;
+    my $dir = `'$pkg_config' --variable=libdir restsign 2>/dev/null`;
+    return if $? != 0 || !defined $dir;
+    chomp $dir;
+    # restsign.pc names its prefix relative to itself (${pcfiledir}/../..): say it plainly.
+    return $dir ne '' ? (abs_path($dir) // $dir) : ();
 }
 
 my $FFI;
 
 # The FFI::Platypus instance (api 2) bound to librestsign, for the binding's classes to attach from.
+# The library is loaded on first use, not when the module is compiled, so that a missing one is an
+# error the caller can catch (eval) and read: it says where it looked and how to point at it.
 sub ffi {
     return $FFI if $FFI;
     my @tried;
@@ -65,13 +83,38 @@ sub ffi {
         }
         push @tried, "$lib (" . (dlerror() // 'not loadable') . ')';
     }
-    croak 'restsign: cannot load librestsign (set RESTSIGN_LIB to its path); tried ' . join(', ', @tried);
+    croak "restsign: cannot load librestsign: install restsign (its .deb, or cmake --install and ldconfig), "
+        . "add its prefix's lib/pkgconfig to PKG_CONFIG_PATH, or set RESTSIGN_LIB to the path of librestsign.so; "
+        . 'tried ' . join(', ', @tried);
 }
 
-ffi()->attach([restsign_strerror => 'strerror'] => ['sint32'] => 'string');
-ffi()->attach([restsign_version => 'version'] => [] => 'string');
-ffi()->attach([restsign_scheme_count => '_scheme_count'] => [] => 'size_t');
-ffi()->attach([restsign_scheme_name => '_scheme_name'] => ['size_t'] => 'string');
+# Attaching is deferred to the first call of any attached function, which attaches them all
+# (Restsign::_attach declares a stub that does so, then calls the real function). References taken
+# to a stub before then still work: the stub calls whatever the name holds.
+my @PENDING;
+sub _attach {
+    my ($names, $args, $ret) = @_;
+    my ($c_name, $perl_name) = @$names;
+    my $full = $perl_name =~ /::/ ? $perl_name : caller() . "::$perl_name";
+    push @PENDING, [$c_name, $full, $args, $ret];
+    no strict 'refs';
+    *{$full} = sub { _attach_all(); goto &{$full} };
+    return;
+}
+
+sub _attach_all {
+    my $ffi = ffi();
+    # Each stub is replaced by its function in the same glob (so that compiled calls reach the
+    # function directly), which FFI::Platypus reports as a redefinition.
+    local $SIG{__WARN__} = sub { warn @_ unless $_[0] =~ /^Subroutine \S+ redefined/ };
+    $ffi->attach([$_->[0] => $_->[1]] => $_->[2] => $_->[3]) for splice @PENDING;
+    return;
+}
+
+_attach([restsign_strerror => 'strerror'] => ['sint32'] => 'string');
+_attach([restsign_version => 'version'] => [] => 'string');
+_attach([restsign_scheme_count => '_scheme_count'] => [] => 'size_t');
+_attach([restsign_scheme_name => '_scheme_name'] => ['size_t'] => 'string');
 
 # The scheme names the library knows.
 sub schemes {
@@ -182,5 +225,25 @@ C<NONCE_UNIT_*> (C<:nonce_unit>), generated from include/restsign.h into L<Rests
 =item C<Restsign::ffi()>, the shared FFI::Platypus instance, for the binding's own classes
 
 =back
+
+=head1 FINDING THE LIBRARY
+
+The library is loaded at the first call, not by C<use>; the first that loads of:
+C<RESTSIGN_LIB> (a path to F<librestsign.so>; if set, nothing else is tried), the build tree of
+the restsign repository this module sits in, the C<libdir> of C<pkg-config restsign> (a prefix
+from C<cmake --install>, with its F<lib/pkgconfig> on C<PKG_CONFIG_PATH>), L<FFI::CheckLib> when
+installed, and the dynamic loader's own search for F<librestsign.so.0.1>. If none loads, that
+first call dies with a message saying what was tried and what to set; catch it with C<eval>.
+
+=head1 SEE ALSO
+
+L<https://github.com/restsign/restsign>: the library, its C API and the command.
+
+=head1 LICENSE
+
+Copyright (c) 2026 The restsign developers.
+
+Dual-licensed under the MIT license or the Apache License, Version 2.0, at your option
+(SPDX: C<MIT OR Apache-2.0>); see the F<LICENSE> file of this distribution.
 
 =cut

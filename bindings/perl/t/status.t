@@ -8,6 +8,8 @@ use lib "$Bin/../lib";    # prove -l from anywhere
 use Restsign;
 
 my $header = "$Bin/../../../include/restsign.h";
+# An unpacked dist has no header beside it: Constants.pm was checked when the dist was made.
+skip_all "no include/restsign.h above this directory (not in the restsign repository)" unless -f $header;
 open my $fh, '<', $header or die "$header: $!";
 my @lines = <$fh>;
 my %status = map { /^#define RESTSIGN_(OK|ERR_\w+) (\d+)$/ ? ($1 => $2) : () } @lines;

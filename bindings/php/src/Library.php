@@ -12,8 +12,10 @@ namespace Restsign;
  *  2. the build tree this binding sits in: ../../target/release, then ../../target/debug;
  *  3. the system's dynamic loader: librestsign.so.0.1, then librestsign.so.
  *
- * Web SAPIs with ffi.enable=preload (the default) allow FFI only for preloaded scopes: point
- * php.ini's ffi.preload at a file holding preloadHeader(), and ffi() uses that scope.
+ * Web SAPIs (php-fpm, mod_php) with ffi.enable=preload, PHP's default, allow the FFI API only to
+ * code that was itself preloaded: opcache.preload=.../preload.php compiles this binding's classes
+ * and loads its declarations as the FFI scope "restsign" (preload()); ffi() then uses that scope.
+ * See README.md, "PHP under php-fpm".
  */
 final class Library
 {
@@ -21,6 +23,9 @@ final class Library
     public const SCOPE = 'restsign';
 
     private static ?\FFI $ffi = null;
+
+    /** Where the library came from: "preloaded scope" or the path/soname FFI::cdef loaded. */
+    private static ?string $origin = null;
 
     public static function ffi(): \FFI
     {
@@ -42,6 +47,39 @@ final class Library
         return [...$built, 'librestsign.so.0.1', 'librestsign.so'];
     }
 
+    /** How this process got the library: "preloaded scope", or the path or soname loaded (loads it). */
+    public static function origin(): string
+    {
+        self::ffi();
+        return self::$origin;
+    }
+
+    /**
+     * For opcache.preload (preload.php): loads the declarations as the FFI scope "restsign" from the
+     * first candidate that loads, so that every worker shares it. Returns the library loaded, or
+     * null if none did: the workers then load it themselves (with their own RESTSIGN_LIB, e.g. a
+     * php-fpm pool's env[RESTSIGN_LIB]), which ffi.enable=preload allows this preloaded class.
+     */
+    public static function preload(): ?string
+    {
+        $file = tempnam(sys_get_temp_dir(), 'restsign-ffi-');
+        try {
+            foreach (self::candidates() as $lib) {
+                file_put_contents($file, self::preloadHeader($lib));
+                try {
+                    if (\FFI::load($file) !== null) {
+                        return $lib;
+                    }
+                } catch (\FFI\Exception) {
+                    // Not this one.
+                }
+            }
+            return null;
+        } finally {
+            unlink($file);
+        }
+    }
+
     /**
      * A header for php.ini's ffi.preload, for web SAPIs where ffi.enable=preload keeps FFI::cdef
      * from running in requests: the declarations under FFI scope "restsign", loaded from $lib
@@ -56,26 +94,61 @@ final class Library
     private static function open(): \FFI
     {
         try {
-            return \FFI::scope(self::SCOPE);
+            $ffi = \FFI::scope(self::SCOPE);
+            self::$origin = 'preloaded scope';
+            return $ffi;
         } catch (\FFI\Exception) {
             // Not preloaded: load it here.
         }
         $errors = [];
         foreach (self::candidates() as $lib) {
             try {
-                return \FFI::cdef(self::declarations(), $lib);
+                $ffi = \FFI::cdef(self::declarations(), $lib);
+                self::$origin = $lib;
+                return $ffi;
             } catch (\FFI\Exception $e) {
+                if (str_contains($e->getMessage(), 'ffi.enable')) {
+                    throw self::restricted();
+                }
                 $errors[] = "$lib ({$e->getMessage()})";
             }
         }
         throw self::notFound($errors);
     }
 
+    /** True outside the command line, where a missing setting is the server's, not the shell's. */
+    private static function isWebSapi(): bool
+    {
+        return !\in_array(PHP_SAPI, ['cli', 'phpdbg', 'embed'], true);
+    }
+
+    /** FFI refused by ffi.enable: what to put in php.ini for this SAPI. */
+    private static function restricted(): \RuntimeException
+    {
+        $preload = \dirname(__DIR__) . '/preload.php';
+        $mode = (string) \ini_get('ffi.enable');
+        $why = strtolower($mode) === 'preload'
+            ? "PHP allows FFI only to preloaded code in this server (ffi.enable=preload, PHP's default)"
+            : "PHP's FFI is disabled in this server (ffi.enable=$mode)";
+        return new \RuntimeException(
+            "restsign: $why. Preload the binding in the server's php.ini (SAPI " . PHP_SAPI . '): ffi.enable=preload, '
+            . "opcache.enable=1, opcache.preload=$preload, opcache.preload_user=<the user PHP runs as, when the "
+            . 'server starts as root>; then restart the server. Or allow FFI to all PHP code: ffi.enable=true',
+        );
+    }
+
     /** @param list<string> $errors */
     private static function notFound(array $errors): \RuntimeException
     {
+        $tried = 'tried ' . implode(', ', $errors);
+        if (!self::isWebSapi()) {
+            return new \RuntimeException("restsign: cannot load librestsign (set RESTSIGN_LIB to its path); $tried");
+        }
         return new \RuntimeException(
-            'restsign: cannot load librestsign (set RESTSIGN_LIB to its path); tried ' . implode(', ', $errors),
+            'restsign: cannot load librestsign. Install it where the dynamic loader finds it '
+            . '(the restsign .deb, or cmake --install and ldconfig), or give its path to the server: for php-fpm '
+            . 'env[RESTSIGN_LIB] = /path/to/librestsign.so in the pool configuration (its default clear_env=yes '
+            . 'keeps the shell\'s RESTSIGN_LIB from the workers), for Apache SetEnv RESTSIGN_LIB; ' . $tried,
         );
     }
 

@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! Requests built and signed in one call: parameters in, the exact bytes to send out.
 //!
 //! A [`Request`] is plain data (method, path, parameters or a body). [`Signer::sign_request`]
@@ -5,11 +6,11 @@
 //! header), builds the payload once, signs those very bytes and returns them in a
 //! [`SignedRequest`], so what is sent is exactly what was signed.
 
-use crate::encode::form_encode;
-use crate::error::Error;
-use crate::nonce::MAX_NONCE;
-use crate::scheme::{BodyFormat, NoncePlace};
-use crate::signer::{Message, Signer};
+use super::scheme::{BodyFormat, NoncePlace};
+use super::signer::{Message, Signer};
+use restsign::Error;
+use restsign::encode::form_encode;
+use restsign::nonce::MAX_NONCE;
 
 /// What a request carries besides its parameters.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -137,7 +138,7 @@ impl Signer {
             (None, false) => Some(self.next_nonce()?),
         };
         let mut digits = [0; 20];
-        let nonce_text = nonce.map(|n| crate::encode::decimal(n, &mut digits).to_vec());
+        let nonce_text = nonce.map(|n| restsign::encode::decimal(n, &mut digits).to_vec());
         let nonce_field = field.zip(nonce_text.as_deref());
 
         let payload = match &request.body {
@@ -209,127 +210,4 @@ fn push_member(out: &mut Vec<u8>, first: bool, name: &str, value: &[u8]) {
     out.extend_from_slice(serde_json::to_string(name).expect("strings serialise").as_bytes());
     out.push(b':');
     out.extend_from_slice(value);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn signer(scheme: &str) -> Signer {
-        let secret: &[u8] = if scheme.starts_with("mtgox") { b"c2VjcmV0" } else { b"secret" };
-        let key: &[u8] = if scheme == "mtgox-stream" { b"12345678-abcd-1234-abcd-50286e649d5c" } else { b"key" };
-        Signer::new(scheme, key, secret).unwrap()
-    }
-
-    #[test]
-    fn form_body_gets_the_nonce_last() {
-        let mut req = Request::new("POST", "/tradingApi");
-        req.param("command", "returnBalances").param("a b", "x&y");
-        let signed = signer("poloniex").sign_request_with_nonce(&req, 42).unwrap();
-        assert_eq!(signed.body, b"command=returnBalances&a+b=x%26y&nonce=42");
-        assert!(signed.query.is_empty());
-        assert_eq!(signed.nonce, Some(42));
-    }
-
-    #[test]
-    fn caller_placed_nonce_is_kept_and_none_drawn() {
-        let mut req = Request::new("POST", "/tradingApi");
-        req.param("nonce", "7").param("command", "x");
-        let signed = signer("poloniex").sign_request(&req).unwrap();
-        assert_eq!(signed.body, b"nonce=7&command=x");
-        assert_eq!(signed.nonce, None);
-    }
-
-    #[test]
-    fn viabtc_get_uses_the_query_and_post_uses_json() {
-        let s = signer("viabtc");
-        let mut get = Request::new("GET", "/res/openapi/v1/hashrate");
-        get.param("coin", "BTC").param("amount", "1.0");
-        let signed = s.sign_request_with_nonce(&get, 1513746038205).unwrap();
-        assert_eq!(signed.query, b"coin=BTC&amount=1.0&tonce=1513746038205");
-        assert_eq!(signed.path_and_query(), b"/res/openapi/v1/hashrate?coin=BTC&amount=1.0&tonce=1513746038205");
-        assert!(signed.body.is_empty());
-        let mut post = Request::new("POST", "/res/openapi/v1/hashrate");
-        post.param("coin", "BTC").param("amount", "1.0");
-        let signed = s.sign_request_with_nonce(&post, 1513746038205).unwrap();
-        assert_eq!(signed.body, br#"{"coin":"BTC","amount":"1.0","tonce":1513746038205}"#);
-        assert!(signed.header_lines().any(|l| l == b"Content-Type: application/json"));
-    }
-
-    #[test]
-    fn json_body_keeps_caller_bytes_and_adds_the_nonce() {
-        let s = signer("viabtc");
-        let mut req = Request::new("POST", "/x");
-        req.json_body(&br#"{"coin": "BTC", "n": {"a": [1, 2]}}  "#[..]);
-        let signed = s.sign_request_with_nonce(&req, 5).unwrap();
-        assert_eq!(signed.body, br#"{"coin": "BTC", "n": {"a": [1, 2]},"tonce":5}"#);
-        req.json_body(&b"{}"[..]);
-        assert_eq!(s.sign_request_with_nonce(&req, 5).unwrap().body, br#"{"tonce":5}"#);
-        req.json_body(&br#"{"tonce": 3}"#[..]);
-        let kept = s.sign_request(&req).unwrap();
-        assert_eq!((kept.body.as_slice(), kept.nonce), (&br#"{"tonce": 3}"#[..], None));
-        for bad in [&b"[1]"[..], b"{", b"", b"{\"a\":1} x"] {
-            req.json_body(bad);
-            assert_eq!(s.sign_request_with_nonce(&req, 1), Err(Error::JsonNotObject), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn apiauth_nonce_goes_in_the_header_and_the_signature() {
-        let s = signer("apiauth");
-        let mut req = Request::new("GET", "/api/wallet/");
-        req.param("foo", "bar");
-        let signed = s.sign_request_with_nonce(&req, 99).unwrap();
-        assert_eq!(signed.query, b"foo=bar");
-        let lines: Vec<_> = signed.header_lines().collect();
-        assert_eq!(lines[0], b"Apiauth-Key: key");
-        assert_eq!(lines[1], b"Apiauth-Nonce: 99");
-        let direct = s.sign(&Message { method: "GET", path: b"/api/wallet/", payload: b"foo=bar", nonce: 99 });
-        assert_eq!(signed.signature, direct.unwrap());
-    }
-
-    #[test]
-    fn mtgox_v2_signs_the_path_after_api_2() {
-        let s = signer("mtgox-v2");
-        let mut req = Request::new("POST", "/api/2/BTCUSD/money/info");
-        req.param("a", "1");
-        let signed = s.sign_request_with_nonce(&req, 1).unwrap();
-        let direct = s.sign(&Message { method: "POST", path: b"BTCUSD/money/info", payload: b"a=1&nonce=1", nonce: 0 });
-        assert_eq!(signed.signature, direct.unwrap());
-    }
-
-    #[test]
-    fn drawn_nonces_increase_across_signers_of_one_key() {
-        let (a, b) = (signer("poloniex"), signer("poloniex"));
-        let req = Request::new("POST", "/tradingApi");
-        let mut last = 0;
-        for i in 0..100 {
-            let n = if i % 2 == 0 { &a } else { &b }.sign_request(&req).unwrap().nonce.unwrap();
-            assert!(n > last);
-            last = n;
-        }
-    }
-
-    #[test]
-    fn a_chosen_nonce_must_be_63_bit_positive() {
-        let req = Request::new("POST", "/x");
-        let s = signer("poloniex");
-        assert_eq!(s.sign_request_with_nonce(&req, 0), Err(Error::NonceOutOfRange));
-        assert_eq!(s.sign_request_with_nonce(&req, MAX_NONCE + 1), Err(Error::NonceOutOfRange));
-        assert_eq!(s.sign_request_with_nonce(&req, MAX_NONCE).unwrap().nonce, Some(MAX_NONCE));
-    }
-
-    #[test]
-    fn params_and_body_together_is_an_error() {
-        let mut req = Request::new("POST", "/x");
-        req.param("a", "b").raw_body(&b"c"[..]);
-        assert_eq!(signer("poloniex").sign_request(&req), Err(Error::ParamsAndBody));
-    }
-
-    #[test]
-    fn json_params_must_be_utf8() {
-        let mut req = Request::new("POST", "/x");
-        req.param(&b"\xff"[..], "v");
-        assert_eq!(signer("viabtc").sign_request_with_nonce(&req, 1), Err(Error::JsonNotUtf8));
-    }
 }

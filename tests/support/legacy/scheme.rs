@@ -1,3 +1,4 @@
+#![allow(dead_code)]
 //! The signing recipes, as data.
 //!
 //! Every API restsign speaks is one [`Scheme`] value in [`SCHEMES`]: which bytes are signed, with
@@ -64,14 +65,7 @@ pub enum Framing {
     KeyTagPayload,
 }
 
-/// How binary output becomes text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TextEncoding {
-    HexLower,
-    HexUpper,
-    /// Standard alphabet, padded, no line breaks.
-    Base64,
-}
+pub use restsign::encode::TextEncoding;
 
 /// The unit a clock-seeded nonce counts in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,7 +295,7 @@ impl Scheme {
     pub const fn framed_len(&self, payload_len: usize) -> usize {
         match self.framing {
             Framing::Tag => self.hash.tag_len(),
-            Framing::KeyTagPayload => crate::UUID_LEN + self.hash.tag_len() + payload_len,
+            Framing::KeyTagPayload => restsign::UUID_LEN + self.hash.tag_len() + payload_len,
         }
     }
 
@@ -311,48 +305,6 @@ impl Scheme {
         if payload_len > usize::MAX / 2 {
             return None;
         }
-        Some(crate::encode::encoded_len(self.encoding, self.framed_len(payload_len)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_unique_and_found() {
-        for (i, s) in SCHEMES.iter().enumerate() {
-            assert_eq!(Scheme::by_name(s.name).map(|f| f.name), Some(s.name));
-            assert!(SCHEMES[..i].iter().all(|o| o.name != s.name), "{} twice", s.name);
-            assert_eq!(s.c_name.to_str(), Ok(s.name));
-        }
-        assert!(Scheme::by_name("MtGox-v1").is_none(), "names are exact");
-        assert_eq!(SCHEMES.len(), 7);
-    }
-
-    #[test]
-    fn a_nonce_header_is_always_the_nonce_place() {
-        for s in SCHEMES {
-            if let Some(h) = s.headers.nonce {
-                assert_eq!(s.nonce_place, NoncePlace::Header(h), "{}", s.name);
-            }
-        }
-    }
-
-    #[test]
-    fn a_key_travels_in_a_header_or_a_field() {
-        for s in SCHEMES {
-            let in_signed_call = s.key == KeyFormat::Uuid;
-            assert!(s.headers.key.is_some() ^ s.key_field.is_some() ^ in_signed_call, "{}", s.name);
-        }
-    }
-
-    #[test]
-    fn content_type_only_for_json_bodies() {
-        let via = Scheme::by_name("viabtc").unwrap();
-        assert_eq!(via.content_type("POST"), Some("application/json"));
-        assert_eq!(via.content_type("put"), Some("application/json"));
-        assert_eq!(via.content_type("GET"), None);
-        assert_eq!(Scheme::by_name("poloniex").unwrap().content_type("POST"), None);
+        Some(restsign::encode::encoded_len(self.encoding, self.framed_len(payload_len)))
     }
 }

@@ -1,12 +1,13 @@
+#![allow(dead_code)]
+//! The signing engine as it was before recipes became data, frozen as a reference.
 //! The signing engine: one keyed HMAC per credential, following a [`Scheme`] recipe.
 
-use crate::encode::{self, decimal};
-use crate::error::Error;
-use crate::nonce::{self, NonceSource};
-use crate::scheme::{Framing, Hash, KeyFormat, Part, Scheme, SecretFormat};
+use restsign::Error;
+use restsign::encode::{self, decimal};
+
+use super::scheme::{Framing, Hash, KeyFormat, Part, Scheme, SecretFormat};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Sha256, Sha512};
-use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
 /// Bytes in a UUID key (`mtgox-stream`).
@@ -90,8 +91,6 @@ pub struct Signer {
     /// The key's 16 bytes when the scheme wants a UUID key.
     key_id: [u8; UUID_LEN],
     mac: KeyedMac,
-    /// Where request nonces come from; the process-wide source for this key unless set.
-    nonce: OnceLock<Arc<dyn NonceSource>>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -125,19 +124,12 @@ impl Signer {
                 KeyedMac::new(scheme.hash, &decoded)
             }
         };
-        Ok(Signer { scheme, key: Zeroizing::new(key.to_vec()), key_id, mac, nonce: OnceLock::new() })
+        Ok(Signer { scheme, key: Zeroizing::new(key.to_vec()), key_id, mac })
     }
 
-    /// This signer drawing its request nonces from `source` (for example a shared state file).
-    pub fn with_nonce_source(mut self, source: Arc<dyn NonceSource>) -> Signer {
-        self.nonce = OnceLock::from(source);
-        self
-    }
-
-    /// The next nonce for a request: from the source given to [`Signer::with_nonce_source`], or
-    /// else from one in-process sequence shared by every signer of this process for this key.
+    /// The frozen reference draws no nonces: the equivalence test always fixes them.
     pub fn next_nonce(&self) -> Result<u64, Error> {
-        self.nonce.get_or_init(|| nonce::process_source(&self.key, self.scheme.nonce_unit)).next()
+        Err(Error::NonceExhausted)
     }
 
     pub fn scheme(&self) -> &'static Scheme {

@@ -11,12 +11,11 @@ use Restsign::Error;
 
 our @CARP_NOT = @Restsign::PACKAGES;
 
-my $ffi = Restsign::ffi();
-$ffi->attach([restsign_scheme_nonce_unit => '_scheme_unit'] => ['string', 'sint32*'] => 'sint32');
-$ffi->attach([restsign_nonce_new_memory => '_new_memory'] => ['sint32', 'opaque*'] => 'sint32');
-$ffi->attach([restsign_nonce_new_file => '_new_file'] => ['string', 'string', 'size_t', 'sint32', 'opaque*'] => 'sint32');
-$ffi->attach([restsign_nonce_next => '_next'] => ['opaque', 'uint64*'] => 'sint32');
-$ffi->attach([restsign_nonce_free => '_free'] => ['opaque'] => 'void');
+Restsign::_attach([restsign_scheme_nonce_unit => '_scheme_unit'] => ['string', 'sint32*'] => 'sint32');
+Restsign::_attach([restsign_nonce_new_memory => '_new_memory'] => ['sint32', 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_nonce_new_file => '_new_file'] => ['string', 'string', 'size_t', 'sint32', 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_nonce_next => '_next'] => ['opaque', 'uint64*'] => 'sint32');
+Restsign::_attach([restsign_nonce_free => '_free'] => ['opaque'] => 'void');
 
 # As for signers: a copy in a new thread would free the handle twice.
 sub CLONE_SKIP { 1 }

@@ -12,20 +12,19 @@ use Restsign::Error;
 
 our @CARP_NOT = @Restsign::PACKAGES;
 
-my $ffi = Restsign::ffi();
-$ffi->attach([restsign_request_new => '_new'] => ['opaque', 'string', 'string', 'size_t', 'opaque*'] => 'sint32');
-$ffi->attach([restsign_request_add_param => '_add_param'] => ['opaque', 'string', 'size_t', 'string', 'size_t'] => 'sint32');
-$ffi->attach([restsign_request_set_body => '_set_body'] => ['opaque', 'string', 'size_t'] => 'sint32');
-$ffi->attach([restsign_request_set_json => '_set_json'] => ['opaque', 'string', 'size_t'] => 'sint32');
-$ffi->attach([restsign_request_sign => '_sign'] => ['opaque'] => 'sint32');
-$ffi->attach([restsign_request_sign_with_nonce => '_sign_with_nonce'] => ['opaque', 'uint64'] => 'sint32');
-$ffi->attach([restsign_request_header_count => '_header_count'] => ['opaque', 'size_t*'] => 'sint32');
-$ffi->attach([restsign_request_header => '_header'] => ['opaque', 'size_t', 'opaque*', 'size_t*'] => 'sint32');
-$ffi->attach([restsign_request_nonce => '_nonce'] => ['opaque', 'uint64*'] => 'sint32');
-$ffi->attach([restsign_request_free => '_free'] => ['opaque'] => 'void');
+Restsign::_attach([restsign_request_new => '_new'] => ['opaque', 'string', 'string', 'size_t', 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_request_add_param => '_add_param'] => ['opaque', 'string', 'size_t', 'string', 'size_t'] => 'sint32');
+Restsign::_attach([restsign_request_set_body => '_set_body'] => ['opaque', 'string', 'size_t'] => 'sint32');
+Restsign::_attach([restsign_request_set_json => '_set_json'] => ['opaque', 'string', 'size_t'] => 'sint32');
+Restsign::_attach([restsign_request_sign => '_sign'] => ['opaque'] => 'sint32');
+Restsign::_attach([restsign_request_sign_with_nonce => '_sign_with_nonce'] => ['opaque', 'uint64'] => 'sint32');
+Restsign::_attach([restsign_request_header_count => '_header_count'] => ['opaque', 'size_t*'] => 'sint32');
+Restsign::_attach([restsign_request_header => '_header'] => ['opaque', 'size_t', 'opaque*', 'size_t*'] => 'sint32');
+Restsign::_attach([restsign_request_nonce => '_nonce'] => ['opaque', 'uint64*'] => 'sint32');
+Restsign::_attach([restsign_request_free => '_free'] => ['opaque'] => 'void');
 # The views lend a buffer the request owns (valid until it changes): copied out at once.
 for my $view (qw(body query target signature header_block)) {
-    $ffi->attach(["restsign_request_$view" => "_$view"] => ['opaque', 'opaque*', 'size_t*'] => 'sint32');
+    Restsign::_attach(["restsign_request_$view" => "_$view"] => ['opaque', 'opaque*', 'size_t*'] => 'sint32');
     my $fn = __PACKAGE__->can("_$view");
     no strict 'refs';
     *{$view} = sub {

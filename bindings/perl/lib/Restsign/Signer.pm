@@ -11,19 +11,18 @@ use Restsign::Request;
 
 our @CARP_NOT = @Restsign::PACKAGES;
 
-my $ffi = Restsign::ffi();
 # Handles are passed as opaque, not as FFI::Platypus's object() type: with object() (Platypus 2.05),
 # once any thread exits, every call taking the object fails in the threads left, and DESTROY in
 # global destruction crashes the process (t/threads.t).
 my @credential = ('string', 'string', 'size_t', 'string', 'size_t');
-$ffi->attach([restsign_signer_new => '_new'] => [@credential, 'opaque*'] => 'sint32');
-$ffi->attach([restsign_signer_new_with_nonce => '_new_with_nonce'] => [@credential, 'opaque', 'opaque*'] => 'sint32');
-$ffi->attach([restsign_signer_new_shared => '_new_shared'] => [@credential, 'string', 'opaque*'] => 'sint32');
-$ffi->attach([restsign_signer_next_nonce => '_next_nonce'] => ['opaque', 'uint64*'] => 'sint32');
-$ffi->attach([restsign_signer_signature_len => '_signature_len'] => ['opaque', 'size_t', 'size_t*'] => 'sint32');
-$ffi->attach([restsign_signer_free => '_free'] => ['opaque'] => 'void');
+Restsign::_attach([restsign_signer_new => '_new'] => [@credential, 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_signer_new_with_nonce => '_new_with_nonce'] => [@credential, 'opaque', 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_signer_new_shared => '_new_shared'] => [@credential, 'string', 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_signer_next_nonce => '_next_nonce'] => ['opaque', 'uint64*'] => 'sint32');
+Restsign::_attach([restsign_signer_signature_len => '_signature_len'] => ['opaque', 'size_t', 'size_t*'] => 'sint32');
+Restsign::_attach([restsign_signer_free => '_free'] => ['opaque'] => 'void');
 for my $call (qw(sign_into headers_into)) {
-    $ffi->attach(
+    Restsign::_attach(
         ["restsign_signer_$call" => "_$call"] =>
         ['opaque', 'string', 'string', 'size_t', 'string', 'size_t', 'uint64', 'opaque', 'size_t', 'size_t*'] =>
         'sint32',

@@ -11,12 +11,11 @@ use Restsign::Error;
 
 our @CARP_NOT = @Restsign::PACKAGES;
 
-my $ffi = Restsign::ffi();
-$ffi->attach([restsign_verdict_status => '_status'] => ['opaque'] => 'sint32');
-$ffi->attach([restsign_verdict_reason => '_reason'] => ['opaque'] => 'string');
-$ffi->attach([restsign_verdict_nonce => '_nonce'] => ['opaque', 'uint64*'] => 'sint32');
+Restsign::_attach([restsign_verdict_status => '_status'] => ['opaque'] => 'sint32');
+Restsign::_attach([restsign_verdict_reason => '_reason'] => ['opaque'] => 'string');
+Restsign::_attach([restsign_verdict_nonce => '_nonce'] => ['opaque', 'uint64*'] => 'sint32');
 for my $text (qw(key expected_message expected_signature)) {
-    $ffi->attach(["restsign_verdict_$text" => "_$text"] => ['opaque', 'opaque', 'size_t', 'size_t*'] => 'sint32');
+    Restsign::_attach(["restsign_verdict_$text" => "_$text"] => ['opaque', 'opaque', 'size_t', 'size_t*'] => 'sint32');
 }
 
 # Reads every field of the verdict handle; a field the verdict lacks (ERR_NO_KEY, ERR_NO_NONCE,

@@ -12,18 +12,17 @@ use Restsign::Verdict;
 
 our @CARP_NOT = @Restsign::PACKAGES;
 
-my $ffi = Restsign::ffi();
 my @credential = ('string', 'string', 'size_t', 'string', 'size_t');
-$ffi->attach([restsign_verifier_new => '_new'] => [@credential, 'opaque*'] => 'sint32');
-$ffi->attach([restsign_verifier_new_shared => '_new_shared'] => [@credential, 'string', 'opaque*'] => 'sint32');
-$ffi->attach([restsign_verifier_add_key => '_add_key'] => ['opaque', 'string', 'size_t', 'string', 'size_t'] => 'sint32');
-$ffi->attach(
+Restsign::_attach([restsign_verifier_new => '_new'] => [@credential, 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_verifier_new_shared => '_new_shared'] => [@credential, 'string', 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_verifier_add_key => '_add_key'] => ['opaque', 'string', 'size_t', 'string', 'size_t'] => 'sint32');
+Restsign::_attach(
     [restsign_verifier_check => '_check'] =>
     ['opaque', 'string', 'string', 'size_t', 'string', 'size_t', 'string', 'size_t', 'opaque'] => 'sint32',
 );
-$ffi->attach([restsign_verifier_free => '_free'] => ['opaque'] => 'void');
-$ffi->attach([restsign_verdict_new => '_verdict_new'] => ['opaque*'] => 'sint32');
-$ffi->attach([restsign_verdict_free => '_verdict_free'] => ['opaque'] => 'void');
+Restsign::_attach([restsign_verifier_free => '_free'] => ['opaque'] => 'void');
+Restsign::_attach([restsign_verdict_new => '_verdict_new'] => ['opaque*'] => 'sint32');
+Restsign::_attach([restsign_verdict_free => '_verdict_free'] => ['opaque'] => 'void');
 
 sub CLONE_SKIP { 1 }
 
