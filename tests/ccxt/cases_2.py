@@ -152,6 +152,20 @@ def blofin_documented(req, out):
         "ACCESS-PASSPHRASE": req.passphrase})
 
 
+# --- digifinex: ccxt sends the POST form body without a Content-Type --------------------------------
+
+DIGIFINEX_CONTENT_TYPE = ("digifinex-content-type: ccxt sends the POST form body without a Content-Type "
+                          "(ccxt's JS fetch then adds text/plain); restsign names the body it sends, "
+                          "application/x-www-form-urlencoded (set on ccxt's side before comparing; "
+                          "not part of what is signed)")
+
+
+def _digifinex_content_type(out):
+    if out["body"] and not any(k.lower() == "content-type" for k in out["headers"]):
+        out["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
+    return out
+
+
 PRESETS = [
     Preset("cryptocom", "cryptocom", [
         E("POST", "/exchange/v1/private/get-account-summary", ("v1", "private"), "private/get-account-summary"),
@@ -299,5 +313,6 @@ PRESETS = [
         E("GET", "/v3/spot/order/current", ("private", "spot"), "spot/order/current"),
         E("GET", "/v3/spot/assets", ("private", "spot"), "spot/assets"),
         E("POST", "/v3/spot/order/new", ("private", "spot"), "spot/order/new"),
-    ], "https://openapi.digifinex.com"),
+    ], "https://openapi.digifinex.com", normalise=_digifinex_content_type,
+           deviations=(DIGIFINEX_CONTENT_TYPE,)),
 ]
