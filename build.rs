@@ -18,11 +18,15 @@ fn main() {
         .write(&mut header);
     // cbindgen closes its C++ guards with `// comments`, which C89 does not have: the header is
     // promised to compile as -std=c89 -pedantic (tests/c/header_c89.c), so they become /* */.
-    let header = String::from_utf8(header).expect("cbindgen writes UTF-8")
+    let header = String::from_utf8(header)
+        .expect("cbindgen writes UTF-8")
         .replace("#endif // __cplusplus", "#endif /* __cplusplus */")
         .replace("#endif  // __cplusplus", "#endif /* __cplusplus */")
         .replace("}  // extern \"C\"", "} /* extern \"C\" */");
-    assert!(!header.lines().any(|l| l.trim_start().starts_with('#') && l.contains("//")), "a // comment cbindgen added");
+    assert!(
+        !header.lines().any(|l| l.trim_start().starts_with('#') && l.contains("//")),
+        "a // comment cbindgen added"
+    );
     std::fs::write(&out, header).expect("write restsign.h");
 
     write_preset_list(&crate_dir);

@@ -146,8 +146,8 @@ impl Signer {
         self.sign_request_inner(request, Some(nonce))
     }
 
-    fn sign_request_inner(&self, request: &Request, fixed: Option<u64>) -> Result<SignedRequest, Error> {
-        let recipe = self.recipe().clone();
+    fn sign_request_inner<'r>(&'r self, request: &'r Request, fixed: Option<u64>) -> Result<SignedRequest, Error> {
+        let recipe: &'r crate::recipe::Recipe = self.recipe();
         check_method(&request.method)?;
         check_path(&request.path)?;
         if !request.params.is_empty() && request.body != Body::FromParams {
@@ -180,7 +180,7 @@ impl Signer {
             Body::Raw(_) => true,
             Body::JsonObject(_) => members.as_ref().is_some_and(|m| m.contains_key(name)),
         };
-        let active: Vec<&Inject> =
+        let active: Vec<&'r Inject> =
             recipe.inject.iter().filter(|i| i.into == Placement::Query || !caller_has(&i.name)).collect();
 
         let need_nonce = recipe.signs_nonce_outside_params() || active.iter().any(|i| i.value.uses(Token::Nonce));
@@ -205,8 +205,8 @@ impl Signer {
 
         // The parameters in order: injected at the start, the caller's, injected at the end.
         let early = self.scope(method, path, full_path, b"", b"", nonce_text, &ts, &uuid, &[], &[], &[]);
-        let injected = |i: &&Inject| Param {
-            name: Cow::Owned(i.name.clone().into_bytes()),
+        let injected = |i: &&'r Inject| Param {
+            name: Cow::Borrowed(i.name.as_bytes()),
             value: Cow::Owned(i.value.eval(&early)),
             value_type: i.value_type,
         };
@@ -256,9 +256,11 @@ impl Signer {
             },
         };
 
-        let all_params: Vec<(&[u8], &[u8])> =
-            body_params.iter().chain(&query_params).map(|p| (&p.name[..], &p.value[..])).collect();
-        let query_pairs: Vec<(&[u8], &[u8])> = query_params.iter().map(|p| (&p.name[..], &p.value[..])).collect();
+        // The parameters themselves, for recipes whose parts read them (most read only query and body).
+        let (all_params, query_pairs) = match recipe.reads_params() {
+            true => (pairs(body_params.iter().chain(&query_params)), pairs(query_params.iter())),
+            false => (Vec::new(), Vec::new()),
+        };
         let mut values: Vec<Vec<u8>> = Vec::new();
         for (_, expr) in &recipe.values {
             let scope = self.scope(
@@ -291,7 +293,7 @@ impl Signer {
             &query_pairs,
         );
         let message = recipe.message.eval(&scope);
-        let tag = self.tag(&scope);
+        let tag = self.tag_of(&message);
         let signature = self.signature_text(&crate::recipe::Scope { tag: tag.as_bytes(), ..scope });
 
         if let Some(param) = &recipe.signature_param {
@@ -354,6 +356,10 @@ impl Signer {
             message,
         })
     }
+}
+
+fn pairs<'p>(params: impl Iterator<Item = &'p Param<'p>>) -> Vec<(&'p [u8], &'p [u8])> {
+    params.map(|p| (&p.name[..], &p.value[..])).collect()
 }
 
 /// `{"name":"value",…}`: parameters as JSON strings in order, typed injected ones as they are.

@@ -99,10 +99,7 @@ impl Signer {
         };
         let (base_url, host) = match options.base_url {
             Some(url) => {
-                let host = url.split_once("://").map(|(_, h)| h.to_owned()).unwrap_or_default();
-                if host.is_empty() || host.contains(['/', '?', '#']) || host.bytes().any(|b| b <= b' ') {
-                    return Err(Error::InvalidBaseUrl);
-                }
+                let host = crate::recipe::base_url_host(&url).ok_or(Error::InvalidBaseUrl)?.to_owned();
                 (url, host)
             }
             None => (recipe.base_url.clone(), recipe.host.clone()),
@@ -319,6 +316,11 @@ impl Signer {
         running.finish()
     }
 
+    /// The binary HMAC of bytes already assembled.
+    pub(crate) fn tag_of(&self, message: &[u8]) -> crate::mac::Tag {
+        self.mac.tag(message)
+    }
+
     /// Writes the signature text into `out`, sized by [`Recipe::signature_len`].
     fn write_signature(&self, scope: &Scope<'_>, out: &mut [u8]) -> usize {
         if let Expr::Encode(encoding, inner) = &self.recipe.signature {
@@ -426,6 +428,20 @@ mod tests {
         let s = Signer::new("apiauth", b"k", b"s").unwrap();
         let msg = Message { method: "GET", path: b"/x", payload: b"", nonce: MAX_NONCE + 1 };
         assert_eq!(s.sign(&msg), Err(Error::NonceOutOfRange));
+    }
+
+    #[test]
+    fn base_urls_are_http_with_a_host_and_a_valid_port() {
+        for good in ["https://api.example.com", "http://127.0.0.1:8080", "http://[::1]:9", "https://x"] {
+            assert!(crate::recipe::base_url_host(good).is_some(), "{good}");
+        }
+        for bad in ["ftp://x", "http://", "http://x:99999", "http://x:0", "http://x:", "https://x/p", "http://u@x", "x"]
+        {
+            assert_eq!(crate::recipe::base_url_host(bad), None, "{bad}");
+            let options = SignerOptions { base_url: Some(bad.into()), ..Default::default() };
+            let recipe = Recipe::preset("poloniex").unwrap();
+            assert_eq!(Signer::with_recipe(recipe, b"k", b"s", options).unwrap_err(), Error::InvalidBaseUrl, "{bad}");
+        }
     }
 
     #[test]

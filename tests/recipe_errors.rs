@@ -57,7 +57,11 @@ fn cases() -> Vec<Case> {
         c(variant(4, r#"message = [{ form = { sorted = true } }]"#), 4, &["`form` has no `sorted`"]),
         c(variant(4, r#"message = [{ json = [{ name = "a" }] }]"#), 4, &["member `a` needs exactly one of"]),
         c(variant(4, r#"message = [{ json = [{ str = "a" }] }]"#), 4, &["needs a `name`"]),
-        c(variant(4, r#"message = [{ json = [{ name = "a", str = "x", when = "always" }] }]"#), 4, &["`when` can only be"]),
+        c(
+            variant(4, r#"message = [{ json = [{ name = "a", str = "x", when = "always" }] }]"#),
+            4,
+            &["`when` can only be"],
+        ),
         c(variant(5, r#"signature = "hexadecimal""#), 5, &["signature", "`hexadecimal`", "base64url"]),
         c(variant(5, r#"signature = ["{ts}"]"#), 5, &["signature", "never uses {tag}"]),
         c(variant(6, r#"headers = { "X-KEY" = "{key}" }"#), 0, &["signature goes nowhere"]),
@@ -73,15 +77,32 @@ fn cases() -> Vec<Case> {
         c(variant(0, r#"inject = [{ value = "{ts}" }]"#), 7, &["missing field `name`"]),
         c(variant(0, r#"inject = [{ name = "t", value = "{body}" }]"#), 7, &["cannot use the query or the body"]),
         c(variant(0, r#"inject = [{ name = "t", value = "{ts}", at = "middle" }]"#), 7, &["unknown variant `middle`"]),
-        c(variant(0, "inject = [{ name = \"t\", value = \"1\" }, { name = \"t\", value = \"2\" }]"), 0, &["injected twice"]),
+        c(
+            variant(0, "inject = [{ name = \"t\", value = \"1\" }, { name = \"t\", value = \"2\" }]"),
+            0,
+            &["injected twice"],
+        ),
         c(variant(0, r#"values = { method = "x" }"#), 7, &["not a free name for a value"]),
         c(variant(0, r#"values = { a = "{b}", b = "x" }"#), 7, &["unknown name `{b}`"]),
         c(variant(0, r#"message2 = "x""#), 7, &["unknown field `message2`"]),
         c(variant(4, r#"message = [{ key_uuid = true }]"#), 0, &["key_uuid needs key = \"uuid\""]),
-        c(variant(3, r#"base_url = """#).replace("{ts}{method}", "{host}"), 0, &["{host} is used but base_url is empty"]),
+        c(
+            variant(3, r#"base_url = """#).replace("{ts}{method}", "{host}"),
+            0,
+            &["{host} is used but base_url is empty"],
+        ),
         c("name = \"x\"\nhash = \"sha256\"\nmessage = \"a\"\n[headers\n".to_owned(), 4, &["unclosed table"]),
-        c(r#"{"name": "x", "hash": "sha256", "message": "{nonce}", "headers": {"S": "{signature}"}, "extra": 1}"#.to_owned(), 1, &["unknown field `extra`"]),
-        c("{\"name\": \"x\",\n \"hash\": \"sha256\",\n \"message\": \"{nonce\"}".to_owned(), 3, &["message", "not closed"]),
+        c(
+            r#"{"name": "x", "hash": "sha256", "message": "{nonce}", "headers": {"S": "{signature}"}, "extra": 1}"#
+                .to_owned(),
+            1,
+            &["unknown field `extra`"],
+        ),
+        c(
+            "{\"name\": \"x\",\n \"hash\": \"sha256\",\n \"message\": \"{nonce\"}".to_owned(),
+            3,
+            &["message", "not closed"],
+        ),
         c("{\"name\": \"x\", \"hash\": ".to_owned(), 1, &["EOF"]),
     ]
 }

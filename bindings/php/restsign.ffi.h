@@ -2,9 +2,13 @@
 
 typedef struct restsign_nonce restsign_nonce;
 
+typedef struct restsign_recipe restsign_recipe;
+
 typedef struct restsign_request restsign_request;
 
 typedef struct restsign_signer restsign_signer;
+
+typedef struct restsign_signer_options restsign_signer_options;
 
 typedef struct restsign_verdict restsign_verdict;
 
@@ -43,6 +47,44 @@ restsign_status restsign_nonce_next(const restsign_nonce *nonce, uint64_t *out);
 
 void restsign_nonce_free(restsign_nonce *nonce);
 
+restsign_status restsign_recipe_preset(const char *name,
+                                       size_t name_len,
+                                       restsign_recipe **out);
+
+restsign_status restsign_recipe_parse(const char *text,
+                                      size_t text_len,
+                                      restsign_recipe **out,
+                                      char *err,
+                                      size_t err_cap,
+                                      size_t *err_len);
+
+const char *restsign_recipe_name(const restsign_recipe *recipe);
+
+void restsign_recipe_free(restsign_recipe *recipe);
+
+restsign_status restsign_signer_options_new(restsign_signer_options **out);
+
+restsign_status restsign_signer_options_set_passphrase(restsign_signer_options *options,
+                                                       const char *passphrase,
+                                                       size_t len);
+
+restsign_status restsign_signer_options_set_nonce(restsign_signer_options *options,
+                                                  const restsign_nonce *nonce);
+
+restsign_status restsign_signer_options_set_base_url(restsign_signer_options *options,
+                                                     const char *url,
+                                                     size_t len);
+
+void restsign_signer_options_free(restsign_signer_options *options);
+
+restsign_status restsign_signer_new_recipe(const restsign_recipe *recipe,
+                                           const char *key,
+                                           size_t key_len,
+                                           const char *secret,
+                                           size_t secret_len,
+                                           const restsign_signer_options *options,
+                                           restsign_signer **out);
+
 restsign_status restsign_request_new(const restsign_signer *signer,
                                      const char *method,
                                      const char *path,
@@ -65,8 +107,19 @@ restsign_status restsign_request_set_json(restsign_request *req,
 
 restsign_status restsign_request_sign(restsign_request *req);
 
+restsign_status restsign_request_set_time(restsign_request *req,
+                                          uint64_t unix_ms);
+
+restsign_status restsign_request_set_uuid(restsign_request *req,
+                                          const char *uuid,
+                                          size_t uuid_len);
+
 restsign_status restsign_request_sign_with_nonce(restsign_request *req,
                                                  uint64_t nonce);
+
+restsign_status restsign_request_url(const restsign_request *req,
+                                     const char **data,
+                                     size_t *len);
 
 restsign_status restsign_request_body(const restsign_request *req,
                                       const char **data,

@@ -5,6 +5,8 @@
 
 #[path = "restsign/http.rs"]
 mod http;
+#[path = "restsign/man.rs"]
+mod man;
 #[path = "restsign/recipes.rs"]
 mod recipes;
 #[path = "restsign/serve.rs"]
@@ -13,8 +15,6 @@ mod serve;
 mod sign;
 #[path = "restsign/verify.rs"]
 mod verify;
-#[path = "restsign/man.rs"]
-mod man;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use restsign::recipe::Recipe;

@@ -389,10 +389,7 @@ fn json_object(members: &[Member], scope: &Scope<'_>) -> Vec<u8> {
 /// A template string compiled: literals and tokens. `lookup` resolves names other than the
 /// built-in tokens (the recipe's values); it returns None for an unknown name. An error says what,
 /// and which part of the text.
-pub(crate) fn compile_template(
-    text: &str,
-    lookup: &dyn Fn(&str) -> Option<Token>,
-) -> Result<Expr, (String, String)> {
+pub(crate) fn compile_template(text: &str, lookup: &dyn Fn(&str) -> Option<Token>) -> Result<Expr, (String, String)> {
     let bytes = text.as_bytes();
     let mut parts = Vec::new();
     let mut lit = Vec::new();
@@ -431,7 +428,10 @@ pub(crate) fn compile_template(
                 i += close + 1;
             }
             b'}' => {
-                return Err((format!("`}}` at byte {i} has no `{{` (write `}}}}` for a literal brace)"), text.to_owned()));
+                return Err((
+                    format!("`}}` at byte {i} has no `{{` (write `}}}}` for a literal brace)"),
+                    text.to_owned(),
+                ));
             }
             b => {
                 lit.push(b);

@@ -134,6 +134,8 @@ pub struct Recipe {
     /// The same name, NUL-terminated, for the C API.
     pub c_name: CString,
     pub aliases: Vec<String>,
+    /// Aliases that send to another host (binanceusdm): each becomes a preset of its own.
+    pub variants: Vec<Variant>,
     pub about: String,
     pub hash: Hash,
     pub secret: SecretFormat,
@@ -161,6 +163,30 @@ pub struct Recipe {
     pub(crate) envelope: Option<Expr>,
     pub key_param: Option<String>,
     pub nonce_optional: bool,
+    /// What the parts use, worked out once when the recipe is built (signing asks on every call).
+    pub(crate) traits: Traits,
+}
+
+/// An alias of a recipe whose requests go to another host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    pub base_url: String,
+    pub host: String,
+}
+
+/// Facts about a recipe's parts that signing needs on every call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Traits {
+    pub uses_nonce: bool,
+    pub uses_time: bool,
+    pub uses_uuid: bool,
+    pub uses_json: bool,
+    pub signs_nonce_outside_params: bool,
+    pub signs_payload_only: bool,
+    /// Whether the values or the message read the parameters themselves (not only query or body).
+    pub reads_params: bool,
+    pub signed_call: bool,
 }
 
 impl Recipe {
@@ -204,8 +230,28 @@ impl Recipe {
             || self.inject.iter().any(|i| i.value.uses(token))
     }
 
+    /// Works out the recipe's [`Traits`] (once, when it is built).
+    pub(crate) fn compute_traits(&self) -> Traits {
+        let reads_params = self.all_parts().any(Expr::reads_params);
+        let (uses_time, uses_uuid) = (self.uses(Token::Ts), self.uses(Token::Uuid));
+        Traits {
+            uses_nonce: self.uses(Token::Nonce),
+            uses_time,
+            uses_uuid,
+            uses_json: self.all_parts().any(|e| e.any(&|x| matches!(x, Expr::Json(_)))),
+            signs_nonce_outside_params: self.nonce_outside_params(),
+            signs_payload_only: !uses_time && !uses_uuid && !reads_params && self.inject.iter().all(Inject::is_nonce),
+            reads_params,
+            signed_call: self.compute_signed_call(),
+        }
+    }
+
     /// Whether the nonce is signed or sent other than as an injected parameter (apiauth's header).
     pub fn signs_nonce_outside_params(&self) -> bool {
+        self.traits.signs_nonce_outside_params
+    }
+
+    fn nonce_outside_params(&self) -> bool {
         let t = Token::Nonce;
         self.message.uses(t)
             || self.signature.uses(t)
@@ -226,7 +272,7 @@ impl Recipe {
 
     /// Whether any part builds JSON (whose strings must be UTF-8).
     pub(crate) fn uses_json(&self) -> bool {
-        self.all_parts().any(|e| e.any(&|x| matches!(x, Expr::Json(_))))
+        self.traits.uses_json
     }
 
     /// Whether any part signs the UUID key's bytes.
@@ -236,25 +282,29 @@ impl Recipe {
 
     /// Whether the recipe draws a nonce.
     pub fn uses_nonce(&self) -> bool {
-        self.uses(Token::Nonce)
+        self.traits.uses_nonce
     }
 
     /// Whether the recipe reads the clock.
     pub fn uses_time(&self) -> bool {
-        self.uses(Token::Ts)
+        self.traits.uses_time
     }
 
     /// Whether the recipe draws a random UUID.
     pub fn uses_uuid(&self) -> bool {
-        self.uses(Token::Uuid)
+        self.traits.uses_uuid
     }
 
     /// Whether a signature can be made from a method, path and payload alone (the low-level
     /// `sign_into`): no clock, UUID, injected or signature parameters, and nothing read from the
     /// parameters themselves.
     pub fn signs_payload_only(&self) -> bool {
-        let reads_params = self.message.reads_params() || self.values.iter().any(|(_, e)| e.reads_params());
-        !self.uses_time() && !self.uses_uuid() && !reads_params && self.inject.iter().all(Inject::is_nonce)
+        self.traits.signs_payload_only
+    }
+
+    /// Whether the values or the message read the parameters themselves.
+    pub(crate) fn reads_params(&self) -> bool {
+        self.traits.reads_params
     }
 
     /// The header whose value is exactly `{token}` (the key, nonce or signature header), for the
@@ -280,7 +330,10 @@ impl Recipe {
 
     /// Whether the signature is MtGox's streaming "signed call": base64(key bytes, tag, payload).
     pub fn is_signed_call(&self) -> bool {
-        // Matched in place: this runs on every signature, which must not allocate.
+        self.traits.signed_call
+    }
+
+    fn compute_signed_call(&self) -> bool {
         match &self.signature {
             Expr::Encode(TextEncoding::Base64, inner) => matches!(
                 &**inner,
@@ -327,17 +380,41 @@ impl Recipe {
     }
 }
 
+/// The host (and port) of a base URL `http(s)://host[:port]` with no path, query or user part;
+/// None for anything else.
+pub(crate) fn base_url_host(url: &str) -> Option<&str> {
+    let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let name_ok =
+        |name: &str| !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._[]:".contains(&b));
+    // A port, when there is one, is 1 to 65535 (an IPv6 literal keeps its colons inside brackets).
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => (name, Some(port)),
+        _ => (host, None),
+    };
+    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0) && p.bytes().all(|b| b.is_ascii_digit()));
+    (name_ok(name) && port_ok).then_some(host)
+}
+
 /// The built-in presets, parsed once on first use.
 pub fn presets() -> &'static [Arc<Recipe>] {
     static PRESETS: OnceLock<Vec<Arc<Recipe>>> = OnceLock::new();
     PRESETS.get_or_init(|| {
-        PRESET_SOURCES
-            .iter()
-            .map(|(file, text)| {
-                let recipe = Recipe::parse(text).unwrap_or_else(|e| panic!("preset {file}: {e}"));
-                Arc::new(recipe)
-            })
-            .collect()
+        let mut list = Vec::new();
+        for (file, text) in PRESET_SOURCES {
+            let recipe = Recipe::parse(text).unwrap_or_else(|e| panic!("preset {file}: {e}"));
+            // Each alias on another host is the same recipe under its own name and base URL.
+            for variant in &recipe.variants {
+                let mut other = recipe.clone();
+                other.c_name = CString::new(variant.name.clone()).expect("checked: no NUL in a name");
+                other.name = variant.name.clone();
+                other.about = format!("{} (as {}, on {})", recipe.about, recipe.name, variant.host);
+                (other.base_url, other.host) = (variant.base_url.clone(), variant.host.clone());
+                (other.aliases, other.variants) = (Vec::new(), Vec::new());
+                list.push(Arc::new(other));
+            }
+            list.insert(list.len() - recipe.variants.len(), Arc::new(recipe));
+        }
+        list
     })
 }
 

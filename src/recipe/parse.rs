@@ -41,7 +41,7 @@ impl std::error::Error for RecipeError {}
 struct Doc {
     name: String,
     #[serde(default)]
-    aliases: Vec<String>,
+    aliases: Vec<AliasDoc>,
     #[serde(default)]
     about: String,
     hash: HashName,
@@ -90,6 +90,15 @@ struct Doc {
     key_param: Option<String>,
     #[serde(default)]
     nonce_optional: bool,
+}
+
+/// Another name for the recipe: the same recipe, or (with `base_url`) the same recipe sent to
+/// another host (binanceusdm, kucoinfutures).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AliasDoc {
+    Same(String),
+    Host { name: String, base_url: String },
 }
 
 fn yes() -> bool {
@@ -213,13 +222,13 @@ pub(super) fn parse(text: &str) -> Result<Recipe, RecipeError> {
         serde_json::from_str(text).map_err(|e| RecipeError {
             line: e.line(),
             column: e.column(),
-            field: String::new(),
+            field: key_at(text, e.line(), e.column()),
             message: e.to_string().split(" at line ").next().unwrap_or_default().to_owned(),
         })?
     } else {
         toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((0, 0), |span| line_column(text, span.start));
-            RecipeError { line, column, field: String::new(), message: e.message().to_owned() }
+            RecipeError { line, column, field: key_at(text, line, column), message: e.message().to_owned() }
         })?
     };
     compile(doc).map_err(|e| {
@@ -237,6 +246,19 @@ struct Problem {
 
 fn problem(field: impl Into<String>, needle: impl Into<String>, message: impl Into<String>) -> Problem {
     Problem { field: field.into(), message: message.into(), needle: needle.into() }
+}
+
+/// The key being set where a parser stopped (`hash = "md5"`, `"body": "xml"`, `at = "middle"`
+/// inside an inline table), to name the field in its error; empty when there is none.
+fn key_at(text: &str, line: usize, column: usize) -> String {
+    let Some(line) = line.checked_sub(1).and_then(|i| text.lines().nth(i)) else { return String::new() };
+    let before: String = line.chars().take(column.saturating_sub(1)).collect();
+    // The last `key =` or `"key":` before the column, after any `{`, `[` or `,`.
+    let segment = before.rsplit([',', '{', '[']).next().unwrap_or_default().trim();
+    let Some((key, _)) = segment.split_once(['=', ':']) else { return String::new() };
+    let key = key.trim().trim_matches('"');
+    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
+    if plain { key.to_owned() } else { String::new() }
 }
 
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
@@ -278,7 +300,18 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
             && n.len() <= 64
             && n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b))
     };
-    for name in std::iter::once(&doc.name).chain(&doc.aliases) {
+    let mut aliases = Vec::new();
+    let mut variants = Vec::new();
+    for alias in &doc.aliases {
+        match alias {
+            AliasDoc::Same(name) => aliases.push(name.clone()),
+            AliasDoc::Host { name, base_url } => {
+                let (url, host) = split_base_url(base_url)?;
+                variants.push(Variant { name: name.clone(), base_url: url, host });
+            }
+        }
+    }
+    for name in std::iter::once(&doc.name).chain(&aliases).chain(variants.iter().map(|v| &v.name)) {
         if !name_ok(name) {
             return Err(problem("name", name, format!("`{name}` is not a recipe name (1 to 64 of a-z 0-9 - _ .)")));
         }
@@ -382,7 +415,8 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
     let recipe = Recipe {
         c_name: CString::new(doc.name.clone()).expect("checked: no NUL in a name"),
         name: doc.name,
-        aliases: doc.aliases,
+        aliases,
+        variants,
         about: doc.about,
         hash: match doc.hash {
             HashName::Sha256 => Hash::Sha256,
@@ -438,17 +472,23 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
         envelope,
         key_param: doc.key_param,
         nonce_optional: doc.nonce_optional,
+        traits: Traits::default(),
     };
     check_whole(recipe)
 }
 
 /// Rules that span fields.
 fn check_whole(mut recipe: Recipe) -> Result<Recipe, Problem> {
+    recipe.traits = recipe.compute_traits();
     if recipe.uses(Token::Passphrase) {
         recipe.needs_passphrase = true;
     }
     if !recipe.signature.uses(Token::Tag) {
-        return Err(problem("signature", "signature", "the signature never uses {tag}: it would not depend on the secret"));
+        return Err(problem(
+            "signature",
+            "signature",
+            "the signature never uses {tag}: it would not depend on the secret",
+        ));
     }
     let placed = recipe.headers.iter().any(|(_, e)| e.uses(Token::Signature))
         || recipe.envelope.as_ref().is_some_and(|e| e.uses(Token::Signature))
@@ -488,9 +528,7 @@ fn split_base_url(url: &str) -> Result<(String, String), Problem> {
     if url.is_empty() {
         return Ok((String::new(), String::new()));
     }
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    let host = rest.filter(|h| !h.is_empty() && !h.contains(['/', '?', '#', ' ']) && !h.bytes().any(|b| b < 0x21));
-    match host {
+    match super::base_url_host(url) {
         Some(host) => Ok((url.to_owned(), host.to_owned())),
         None => Err(problem("base_url", url, format!("`{url}`: expected http(s)://host[:port], no path"))),
     }

@@ -408,16 +408,16 @@ PRESETS = [
         E("GET", "/api/v3/account", ("private",), "account"),
         E("POST", "/api/v3/order/test", ("private",), "order/test"),
         E("DELETE", "/api/v3/openOrders", ("private",), "openOrders"),
-    ], "https://api.binance.com", reserved=BINANCE_RESERVED, alias_host=True),
+    ], "https://api.binance.us", reserved=BINANCE_RESERVED),
     Preset("binanceusdm", "binanceusdm", [
         E("GET", "/fapi/v2/account", ("fapiPrivateV2",), "account"),
         E("POST", "/fapi/v1/leverage", ("fapiPrivate",), "leverage"),
         E("DELETE", "/fapi/v1/allOpenOrders", ("fapiPrivate",), "allOpenOrders"),
-    ], "https://api.binance.com", reserved=BINANCE_RESERVED, alias_host=True),
+    ], "https://fapi.binance.com", reserved=BINANCE_RESERVED),
     Preset("binancecoinm", "binancecoinm", [
         E("GET", "/dapi/v1/account", ("dapiPrivate",), "account"),
         E("POST", "/dapi/v1/leverage", ("dapiPrivate",), "leverage"),
-    ], "https://api.binance.com", reserved=BINANCE_RESERVED, alias_host=True),
+    ], "https://dapi.binance.com", reserved=BINANCE_RESERVED),
     Preset("kraken", "kraken", [
         E("POST", "/0/private/Balance", ("private",), "Balance"),
         E("POST", "/0/private/TradesHistory", ("private",), "TradesHistory"),
@@ -499,7 +499,7 @@ PRESETS = [
         E("GET", "/api/v1/account-overview", ("futuresPrivate",), "account-overview"),
         E("POST", "/api/v1/orders", ("futuresPrivate",), "orders"),
         E("DELETE", "/api/v1/orders", ("futuresPrivate",), "orders"),
-    ], "https://api.kucoin.com", passphrase=True, reserved=("version",), alias_host=True,
+    ], "https://api-futures.kucoin.com", passphrase=True, reserved=("version",),
            quirk=_raw_get_quirk(("GET", "DELETE")), defuse=_plain_values,
            documented=kucoin_documented("https://api.kucoin.com"),
            deviations=("kucoin-raw-query (as kucoin)",)),

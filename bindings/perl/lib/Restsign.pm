@@ -212,7 +212,8 @@ Restsign - sign requests to crypto-exchange and payment APIs (HMAC + nonce) with
 
 A thin FFI::Platypus binding: signing happens in librestsign. See L<Restsign::Signer> for the
 signer, L<Restsign::Nonce>, L<Restsign::Request> and L<Restsign::Verifier> for the rest of the
-C API, L<Restsign::Error> for errors. This module loads the library (from C<RESTSIGN_LIB>, then
+C API, L<Restsign::Error> for errors. L<Restsign::Recipe> loads signing recipes (the presets of
+today's exchanges, or your own in TOML or JSON) for C<< Restsign::Signer->from_recipe >>. This module loads the library (from C<RESTSIGN_LIB>, then
 this repository's build tree, then the system) and provides:
 
 =over

@@ -31,6 +31,7 @@ sub length_up_to {
     return rand() < 0.5 ? $edges[rand @edges] : int(rand($max + 1));
 }
 sub bytes { join '', map { chr int rand 256 } 1 .. shift }                  # NUL included
+sub path_bytes { join '', map { chr(rand() < 0.2 ? 0x80 + int rand 0x80 : 0x21 + int rand 0x5e) } 1 .. shift }    # no control bytes, space or DEL (refused)
 sub key_text {                                                               # no control bytes
     join '', map { chr(rand() < 0.2 ? 0x80 + int rand 0x80 : 0x20 + int rand 0x5f) } 1 .. 1 + int rand 64;
 }
@@ -39,9 +40,9 @@ sub uuid {
     return rand() < 0.5 ? uc $u : $u;
 }
 sub rand63 { (int(rand(2**31)) << 32) | (int(rand(2**31)) << 1) | int(rand(2)) }
-sub nonce {                                                                  # 0 .. 2**63-1
+sub nonce {                                                                  # 1 .. 2**63-1 (apiauth refuses 0)
     my $r = int rand 6;
-    return (0, 1, 2147483648, 4294967295, 4294967296, 9007199254740993, $MAX - 1, $MAX)[rand 8] if $r == 0;
+    return (1, 2, 2147483648, 4294967295, 4294967296, 9007199254740993, $MAX - 1, $MAX)[rand 8] if $r == 0;
     return 1_500_000_000_000 + int rand 500_000_000_000 if $r == 1;          # milliseconds
     return 1_500_000_000_000_000 + int rand 500_000_000_000_000 if $r == 2;  # microseconds
     return rand63();
@@ -55,7 +56,7 @@ for my $scheme (@SCHEMES) {
         my $secret_bytes = bytes(length_up_to(rand() < 0.25 ? 300 : 130) || 1);
         my $secret = $scheme =~ /^mtgox/ ? MIME::Base64::encode_base64($secret_bytes, '') : $secret_bytes;
         my $method = $METHODS[rand @METHODS];
-        my $path = bytes(length_up_to(80));
+        my $path = path_bytes(length_up_to(80));
         my $payload = bytes(length_up_to(600, 4096));
         my $nonce = nonce();
         # Half the nonces go in as decimal strings, which sign() also takes.
@@ -87,7 +88,7 @@ for my $scheme (@SCHEMES) {
     my $key = $scheme eq 'mtgox-stream' ? uuid() : 'k' x 10_000;
     my $secret = bytes(100_000);
     $secret = MIME::Base64::encode_base64($secret, '') if $scheme =~ /^mtgox/;
-    my ($path, $payload) = (bytes(10_000), bytes(1_000_000));
+    my ($path, $payload) = (path_bytes(10_000), bytes(1_000_000));
     my $signer = Restsign::Signer->new($scheme, $key, $secret);
     my $expected = Reference::sign($scheme, $key, $secret, $path, $payload, $MAX);
     for my $round (1, 2) {    # the second call reuses the grown buffer

@@ -76,7 +76,7 @@ for my $nonce (-1, '-1', '-0', '', 'abc', '1.5', 1.5, '1e3', 1e19, ' 1', '1 ', '
 }
 is $apiauth->sign('GET', '/p', 'x=1', '0009223372036854775807'), $apiauth->sign('GET', '/p', 'x=1', 9223372036854775807),
     'leading zeros are fine';
-is $apiauth->sign('GET', '/p', 'x=1', undef), $apiauth->sign('GET', '/p', 'x=1', 0), 'an undef nonce is 0';
+library_error(ERR_NONCE_OUT_OF_RANGE, 'apiauth nonce ' . ($_ // 'undef'), sub { $apiauth->sign('GET', '/p', 'x=1', $_) }) for 0, undef;    # undef is 0: below apiauth's range
 
 # Strings are bytes: a character above 0xFF has no byte value to sign.
 for my $arg (qw(key secret path payload)) {

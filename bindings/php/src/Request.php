@@ -83,6 +83,35 @@ final class Request
         return $this;
     }
 
+    /**
+     * Fixes the clock this request is signed at, in milliseconds since the Unix epoch (every
+     * timestamp format of the recipe is rendered from it); by default each signing reads the clock.
+     */
+    public function setTime(int $unixMs): self
+    {
+        if ($unixMs < 0) {
+            throw new \ValueError("restsign: the time must be milliseconds since the epoch, not negative, got $unixMs");
+        }
+        Library::check($this->ffi->restsign_request_set_time($this->handle, $unixMs));
+        return $this;
+    }
+
+    /**
+     * Fixes the random UUID of recipes that draw one: 36 characters,
+     * xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (else Status::ERR_INVALID_UUID).
+     */
+    public function setUuid(string $uuid): self
+    {
+        Library::check($this->ffi->restsign_request_set_uuid($this->handle, $uuid, \strlen($uuid)));
+        return $this;
+    }
+
+    /** The whole URL to send to: the recipe's base URL (or the signer's), the path and "?query". */
+    public function url(): string
+    {
+        return $this->view('restsign_request_url');
+    }
+
     /** The body to send (empty when the parameters travel in the query). */
     public function body(): string
     {

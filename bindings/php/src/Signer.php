@@ -52,6 +52,26 @@ final class Signer
         return $signer;
     }
 
+    /**
+     * A signer for any recipe (docs/RECIPES.md): a Recipe, or the name of a built-in preset
+     * ("binance", "kraken", "okx", ...), with the credential as the API gave it.
+     *
+     * @param string|null $passphrase required by recipes that say so (OKX, KuCoin, Coinbase
+     *                                Exchange, Bitget, Blofin): without it Status::ERR_PASSPHRASE_MISSING
+     * @param Nonce|null  $nonce      where request nonces come from (null: the default sequence)
+     * @param string|null $baseUrl    "http(s)://host[:port]" to send to instead of the recipe's (a
+     *                                testnet, a local server); Request::url() follows it
+     * @throws RestsignException when the library refuses the recipe name, credential or options
+     */
+    public static function fromRecipe(Recipe|string $recipeOrPreset, string $key, string $secret, ?string $passphrase = null, ?Nonce $nonce = null, ?string $baseUrl = null): self
+    {
+        $recipe = \is_string($recipeOrPreset) ? Recipe::preset($recipeOrPreset) : $recipeOrPreset;
+        $options = $passphrase === null && $nonce === null && $baseUrl === null ? null : new SignerOptions($passphrase, $nonce, $baseUrl);
+        $signer = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        $signer->create('restsign_signer_new_recipe', [$recipe->handle(), $key, \strlen($key), $secret, \strlen($secret), $options?->handle()]);
+        return $signer;
+    }
+
     /** @return list<string|int> the arguments every restsign_signer_new* starts with */
     private static function credential(string $scheme, string $key, string $secret): array
     {

@@ -161,6 +161,52 @@ final class Status
     public const ERR_KEY_LOOKUP_FAILED = 29;
 
     /**
+     * The recipe needs a passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin) and none was given.
+     */
+    public const ERR_PASSPHRASE_MISSING = 50;
+
+    /**
+     * The passphrase is empty or contains control characters.
+     */
+    public const ERR_INVALID_PASSPHRASE = 51;
+
+    /**
+     * A base URL is not `http(s)://host[:port]` without a path.
+     */
+    public const ERR_INVALID_BASE_URL = 52;
+
+    /**
+     * The recipe signs a timestamp, a UUID or the parameters themselves: only the request builder
+     * (`restsign_request_*`) can sign for it.
+     */
+    public const ERR_NEEDS_REQUEST = 53;
+
+    /**
+     * A path contains a control character, a space or DEL.
+     */
+    public const ERR_INVALID_PATH = 54;
+
+    /**
+     * A UUID is not 36 characters of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+     */
+    public const ERR_INVALID_UUID = 55;
+
+    /**
+     * A header value would contain a line break or another control character.
+     */
+    public const ERR_INVALID_HEADER_VALUE = 56;
+
+    /**
+     * The recipe text was refused; `restsign_recipe_parse` wrote where and why into its error buffer.
+     */
+    public const ERR_INVALID_RECIPE = 57;
+
+    /**
+     * The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
+     */
+    public const ERR_VERIFY_UNSUPPORTED = 58;
+
+    /**
      * The signature does not match the request (the verdict holds what was expected).
      */
     public const ERR_BAD_SIGNATURE = 40;

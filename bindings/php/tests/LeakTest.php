@@ -108,7 +108,7 @@ final class LeakTest extends TestCase
             }
             $signer = new Signer($scheme, $key, $base64 ? base64_encode("secret $i") : "secret $i");
             // mtgox-stream's signed call outgrows the first buffer: the grown one must go too.
-            $signer->sign('POST', 'BTCUSD/money/info', str_repeat('{"nonce":1}', 20), $i);
+            $signer->sign('POST', 'BTCUSD/money/info', str_repeat('{"nonce":1}', 20), $i + 1); // apiauth: 1 .. 2^63-1
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::Failure;
 use restsign::recipe::{Placement, Recipe};
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,16 +32,20 @@ fn signature_place(recipe: &Recipe) -> String {
 }
 
 pub(crate) fn list() -> Result<ExitCode, Failure> {
-    println!("{:<18} {:<7} {:<34} about", "scheme", "hash", "signature");
+    let mut text = format!("{:<18} {:<7} {:<34} about\n", "scheme", "hash", "signature");
     for recipe in restsign::presets() {
         let hash = format!("{:?}", recipe.hash).to_lowercase();
         let mut about = recipe.about.clone();
         if !recipe.aliases.is_empty() {
             about += &format!(" (also: {})", recipe.aliases.join(", "));
         }
-        println!("{:<18} {hash:<7} {:<34} {about}", recipe.name, signature_place(recipe));
+        text += &format!("{:<18} {hash:<7} {:<34} {about}\n", recipe.name, signature_place(recipe));
     }
-    Ok(ExitCode::SUCCESS)
+    // A reader that stops early (`| head`) is not an error.
+    match std::io::stdout().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Runtime(format!("stdout: {e}"))),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 pub(crate) fn check(path: &Path) -> Result<ExitCode, Failure> {

@@ -37,6 +37,15 @@ use constant {
     ERR_NO_NONCE              => 27,    # The request carries the caller's own nonce (a raw body): restsign drew none.
     ERR_NONCE_OUT_OF_RANGE    => 28,    # A nonce given by the caller is 0 or above 2^63 - 1.
     ERR_KEY_LOOKUP_FAILED     => 29,    # A verifier's key lookup callback reported a failure: the request could not be checked.
+    ERR_PASSPHRASE_MISSING    => 50,    # The recipe needs a passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin) and none was given.
+    ERR_INVALID_PASSPHRASE    => 51,    # The passphrase is empty or contains control characters.
+    ERR_INVALID_BASE_URL      => 52,    # A base URL is not `http(s)://host[:port]` without a path.
+    ERR_NEEDS_REQUEST         => 53,    # The recipe signs a timestamp, a UUID or the parameters themselves: only the request builder (`restsign_request_*`) can sign for it.
+    ERR_INVALID_PATH          => 54,    # A path contains a control character, a space or DEL.
+    ERR_INVALID_UUID          => 55,    # A UUID is not 36 characters of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+    ERR_INVALID_HEADER_VALUE  => 56,    # A header value would contain a line break or another control character.
+    ERR_INVALID_RECIPE        => 57,    # The recipe text was refused; `restsign_recipe_parse` wrote where and why into its error buffer.
+    ERR_VERIFY_UNSUPPORTED    => 58,    # The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
     ERR_BAD_SIGNATURE         => 40,    # The signature does not match the request (the verdict holds what was expected).
     ERR_STALE_NONCE           => 41,    # Correctly signed, but the nonce is not above the last one accepted for this key (a replay).
     ERR_MALFORMED             => 42,    # The request lacks a key, nonce or signature, or one cannot be parsed (the verdict says which).
@@ -61,8 +70,11 @@ our @STATUS = qw(
     ERR_NONCE_NOT_INCREASING ERR_NONCE_STATE_TRUNCATED ERR_NONCE_STATE_FOREIGN
     ERR_NONCE_STATE_CORRUPT ERR_NONCE_STATE_IO ERR_NONCE_CALLBACK_FAILED ERR_PARAMS_AND_BODY
     ERR_JSON_NOT_OBJECT ERR_JSON_NOT_UTF8 ERR_NOT_SIGNED ERR_INVALID_UNIT ERR_INDEX_OUT_OF_RANGE
-    ERR_NO_NONCE ERR_NONCE_OUT_OF_RANGE ERR_KEY_LOOKUP_FAILED ERR_BAD_SIGNATURE ERR_STALE_NONCE
-    ERR_MALFORMED ERR_UNKNOWN_KEY ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED
+    ERR_NO_NONCE ERR_NONCE_OUT_OF_RANGE ERR_KEY_LOOKUP_FAILED ERR_PASSPHRASE_MISSING
+    ERR_INVALID_PASSPHRASE ERR_INVALID_BASE_URL ERR_NEEDS_REQUEST ERR_INVALID_PATH
+    ERR_INVALID_UUID ERR_INVALID_HEADER_VALUE ERR_INVALID_RECIPE ERR_VERIFY_UNSUPPORTED
+    ERR_BAD_SIGNATURE ERR_STALE_NONCE ERR_MALFORMED ERR_UNKNOWN_KEY ERR_NO_EXPECTED ERR_NO_KEY
+    ERR_NOT_CHECKED
 );
 our @NONCE_UNIT = qw(
     NONCE_UNIT_SECONDS NONCE_UNIT_MILLIS NONCE_UNIT_MICROS NONCE_UNIT_TEN_MICROS

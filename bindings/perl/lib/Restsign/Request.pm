@@ -22,8 +22,10 @@ Restsign::_attach([restsign_request_header_count => '_header_count'] => ['opaque
 Restsign::_attach([restsign_request_header => '_header'] => ['opaque', 'size_t', 'opaque*', 'size_t*'] => 'sint32');
 Restsign::_attach([restsign_request_nonce => '_nonce'] => ['opaque', 'uint64*'] => 'sint32');
 Restsign::_attach([restsign_request_free => '_free'] => ['opaque'] => 'void');
+Restsign::_attach([restsign_request_set_time => '_set_time'] => ['opaque', 'uint64'] => 'sint32');
+Restsign::_attach([restsign_request_set_uuid => '_set_uuid'] => ['opaque', 'string', 'size_t'] => 'sint32');
 # The views lend a buffer the request owns (valid until it changes): copied out at once.
-for my $view (qw(body query target signature header_block)) {
+for my $view (qw(body query target signature header_block url)) {
     Restsign::_attach(["restsign_request_$view" => "_$view"] => ['opaque', 'opaque*', 'size_t*'] => 'sint32');
     my $fn = __PACKAGE__->can("_$view");
     no strict 'refs';
@@ -70,6 +72,23 @@ sub set_json {
     my ($self, $json) = @_;
     $json = Restsign::_bytes($json, 'JSON');
     Restsign::_check(_set_json($$self, $json, length $json));
+    return $self;
+}
+
+# Fixes the clock the request is signed at (milliseconds since the epoch); default: the clock.
+sub set_time {
+    my ($self, $ms) = @_;
+    Carp::croak("restsign: the time must be milliseconds since the epoch, got '" . ($ms // 'undef') . "'")
+        unless defined $ms && $ms =~ /\A[0-9]{1,19}\z/ && (length $ms < 19 || $ms <= 9223372036854775807);
+    Restsign::_check(_set_time($$self, $ms));
+    return $self;
+}
+
+# Fixes the random UUID of recipes that draw one (36 characters; else ERR_INVALID_UUID).
+sub set_uuid {
+    my ($self, $uuid) = @_;
+    $uuid = Restsign::_bytes($uuid, 'UUID');
+    Restsign::_check(_set_uuid($$self, $uuid, length $uuid));
     return $self;
 }
 
@@ -128,7 +147,13 @@ C<sign_with_nonce($n)> uses C<$n>. Changing the request afterwards unsigns it.
 Reading, once signed (before: C<ERR_NOT_SIGNED>): C<body>, C<query> (without C<?>), C<target>
 (path plus C<?query>), C<signature> (for C<mtgox-stream> the whole signed call), C<headers> (a list
 of C<"Name: value">), C<header_block> (C<"Name: value\r\n"> lines), C<nonce> (C<ERR_NO_NONCE> when
-the caller's raw body carries it).
+the caller's raw body carries it), C<url> (the whole URL to send to: the recipe's base URL, or the
+C<base_url> given to C<< Restsign::Signer->from_recipe >>, then the path and C<?query>).
+
+For recipes (L<Restsign::Recipe>), before signing: C<set_time($unix_ms)> fixes the clock the request
+is signed at (every timestamp format of the recipe is rendered from it; by default each signing
+reads the clock), C<set_uuid($uuid)> fixes the random UUID of recipes that draw one (36 characters,
+C<xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx>, else C<ERR_INVALID_UUID>). Both return the request.
 
 The request keeps its signer alive. Errors are L<Restsign::Error>s.
 

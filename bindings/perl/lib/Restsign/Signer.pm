@@ -64,6 +64,15 @@ sub shared {
     return bless \$handle, $class;
 }
 
+# from_recipe($recipe_or_preset_name, key => ..., secret => ...[, passphrase => ..., nonce => ...,
+# base_url => ...]): a signer for any recipe (Restsign::Recipe).
+sub from_recipe {
+    my $class = shift;
+    require Restsign::Recipe;
+    my $handle = Restsign::Recipe::_new_signer(@_);
+    return bless \$handle, $class;
+}
+
 # (scheme, key, key_len, secret, secret_len) as the constructors take them.
 sub _credential {
     my ($scheme, $key, $secret) = @_;
@@ -95,7 +104,7 @@ sub sign {
 sub sign_fn {
     my ($self, $method, $path) = @_;
     my ($handle, $m, $p, $path_len) = _arguments($self, $method, $path);
-    Restsign::_into(\&_sign_into, $handle, $m, $p, $path_len, '', 0, 0);    # the library's checks of them, once
+    Restsign::_into(\&_sign_into, $handle, $m, $p, $path_len, '', 0, 1);    # the library's checks of them, once (nonce 1: apiauth refuses 0)
     return sub {
         my $n = $_[1];
         if (defined $_[0] && !utf8::is_utf8($_[0]) && (!defined $n || (length $n < 19 && $n ne '' && $n !~ tr/0-9//c))) {
@@ -179,6 +188,17 @@ if given, else from an in-process sequence shared by every signer of this proces
 As C<new>, with request nonces shared by every process on this host that signs with this key,
 through a state file (C<$state_path>, or the library's per-key default under
 C<$XDG_RUNTIME_DIR/restsign> or C</tmp/restsign-UID>), in the scheme's unit.
+
+=item C<< Restsign::Signer->from_recipe($recipe, key => $key, secret => $secret, ...) >>
+
+A signer for any recipe: C<$recipe> is a L<Restsign::Recipe> (a preset, or one you wrote) or the
+name of a built-in preset (C<binance>, C<kraken>, C<okx>, ...). Besides C<key> and C<secret> (as
+the API gave them), C<passphrase> is required by recipes that say so (OKX, KuCoin, Coinbase
+Exchange, Bitget, Blofin; without it C<ERR_PASSPHRASE_MISSING>, an empty one or one with control
+characters C<ERR_INVALID_PASSPHRASE>), C<nonce> is a L<Restsign::Nonce> to draw request nonces
+from, and C<base_url> (C<http(s)://host[:port]>, else C<ERR_INVALID_BASE_URL>) sends requests
+elsewhere than the recipe's host: a testnet, a local server (C<< $request->url >> follows it).
+Everything is copied; the passphrase is wiped with the signer.
 
 =item C<< $signer->sign($method, $path, $payload, $nonce) >>
 

@@ -1,0 +1,423 @@
+// Tests of include/restsign.hpp. Every signature is checked against OpenSSL's HMAC and base64
+// (an independent implementation) or the published known answers (tests/c/known_answers.h),
+// never against restsign itself. Compiled by scripts/test-cpp with g++ and clang++, -std=c++11
+// and -std=c++17, with and without exceptions (without: the std::error_code API only), and
+// under AddressSanitizer. Prints one line per failure and a summary; exits 1 on any failure.
+#include "restsign.hpp"
+
+#include "../c/known_answers.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <type_traits>
+#include <unistd.h>
+#include <vector>
+
+// ---- checks ----
+
+static int checks = 0, failures = 0;
+#define CHECK(cond)                                                               \
+    do {                                                                          \
+        checks++;                                                                 \
+        if (!(cond)) {                                                            \
+            failures++;                                                           \
+            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                         \
+    } while (0)
+#define CHECK_EQ(a, b) CHECK((a) == (b))
+#define CHECK_CODE(ec, status) CHECK((ec).value() == (status) && &(ec).category() == &restsign::category())
+
+// Move-only RAII: copies would free a handle twice.
+template <typename T>
+constexpr bool move_only() {
+    return !std::is_copy_constructible<T>::value && !std::is_copy_assignable<T>::value &&
+           std::is_nothrow_move_constructible<T>::value && std::is_nothrow_move_assignable<T>::value;
+}
+static_assert(move_only<restsign::signer>(), "signer is move-only");
+static_assert(move_only<restsign::nonce>(), "nonce is move-only");
+static_assert(move_only<restsign::request>(), "request is move-only");
+static_assert(move_only<restsign::verifier>(), "verifier is move-only");
+static_assert(move_only<restsign::verdict>(), "verdict is move-only");
+
+// ---- the independent reference: OpenSSL ----
+
+static std::string hmac(const EVP_MD *md, const std::string &key, const std::string &msg) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(md, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char *>(msg.data()), msg.size(),
+         out, &len);
+    return std::string(reinterpret_cast<char *>(out), len);
+}
+
+static std::string hex(const std::string &s, bool upper = false) {
+    static const char *lower = "0123456789abcdef", *up = "0123456789ABCDEF";
+    const char *digits = upper ? up : lower;
+    std::string out;
+    for (unsigned char c : s) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+
+static std::string b64(const std::string &s) {
+    std::string out(4 * ((s.size() + 2) / 3) + 1, '\0');
+    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char *>(&out[0]), reinterpret_cast<const unsigned char *>(s.data()),
+                            static_cast<int>(s.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+static std::string unb64(const std::string &s) {
+    std::string out(s.size(), '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char *>(&out[0]), reinterpret_cast<const unsigned char *>(s.data()),
+                            static_cast<int>(s.size()));
+    out.resize(static_cast<std::size_t>(n) - (s.size() >= 2 && s[s.size() - 2] == '=' ? 2 : s.back() == '=' ? 1 : 0));
+    return out;
+}
+
+// The signature text of docs/SCHEMES.md for the header schemes and mtgox-stream.
+static std::string reference(const std::string &scheme, const std::string &key, const std::string &secret,
+                             const std::string &path, const std::string &payload, uint64_t nonce) {
+    if (scheme == "apiauth") return hex(hmac(EVP_sha256(), secret, std::to_string(nonce) + key + path + payload), true);
+    if (scheme == "poloniex" || scheme == "coinpayments") return hex(hmac(EVP_sha512(), secret, payload));
+    if (scheme == "viabtc") return hex(hmac(EVP_sha256(), secret, payload));
+    if (scheme == "mtgox-v1") return b64(hmac(EVP_sha512(), unb64(secret), payload));
+    if (scheme == "mtgox-v2") return b64(hmac(EVP_sha512(), unb64(secret), path + std::string(1, '\0') + payload));
+    std::string id;  // mtgox-stream: the UUID's 16 bytes, the tag, the payload
+    for (std::size_t i = 0; i < key.size(); i++) {
+        if (key[i] == '-') continue;
+        id += static_cast<char>(std::strtol(key.substr(i, 2).c_str(), nullptr, 16));
+        i++;
+    }
+    return b64(id + hmac(EVP_sha512(), unb64(secret), payload) + payload);
+}
+
+static const char *const SCHEMES[] = {"apiauth", "poloniex", "mtgox-v1", "mtgox-v2", "mtgox-stream", "coinpayments", "viabtc"};
+
+static std::string key_for(const std::string &scheme) { return scheme == "mtgox-stream" ? MTGOX_KEY : "my-key"; }
+static std::string secret_for(const std::string &scheme) {
+    return scheme.compare(0, 5, "mtgox") == 0 ? MTGOX_SECRET : "a secret, \x01\xff and all";
+}
+
+// ---- tests with the std::error_code API (built with and without exceptions) ----
+
+static void test_published_vectors() {
+    for (const vector &v : PUBLISHED) {
+        std::error_code ec;
+        restsign::signer s = restsign::signer::create(v.scheme, v.key, v.secret, ec);
+        CHECK(!ec && s);
+        std::string sig = s.sign(v.method, v.path, restsign::bytes(v.payload, v.payload_len), v.nonce, ec);
+        CHECK(!ec);
+        CHECK_EQ(sig, v.signature);
+    }
+    for (const vector &v : INDEPENDENT) {
+        std::error_code ec;
+        restsign::signer s = restsign::signer::create(v.scheme, v.key, v.secret, ec);
+        CHECK_EQ(s.sign(v.method, v.path, restsign::bytes(v.payload, v.payload_len), v.nonce, ec), v.signature);
+    }
+}
+
+static void test_against_openssl() {
+    unsigned seed = 20130427;
+    auto next = [&seed]() { return seed = seed * 1103515245u + 12345u; };
+    for (const char *scheme : SCHEMES) {
+        for (int i = 0; i < 60; i++) {
+            std::string key = key_for(scheme), secret = secret_for(scheme), path = "/api/", payload;
+            std::size_t n = (next() >> 8) % 300;
+            for (std::size_t j = 0; j < n; j++) payload += static_cast<char>(next() >> 16);  // NUL bytes included
+            if (scheme[0] != 'm') secret += std::string(i, static_cast<char>('a' + i % 26));  // up to past a block
+            uint64_t nonce = i == 0 ? 0 : i == 1 ? (uint64_t(1) << 63) - 1 : (uint64_t(next()) << 20) + i;
+            std::error_code ec;
+            restsign::signer s = restsign::signer::create(scheme, key, secret, ec);
+            std::string want = reference(scheme, key, secret, path, payload, nonce);
+            CHECK_EQ(s.sign("POST", path, payload, nonce, ec), want);
+            CHECK(!ec);
+            CHECK_EQ(s.signature_length(payload.size(), ec), want.size());
+            if (std::string(scheme) == "poloniex") {
+                CHECK_EQ(s.headers("POST", path, payload, nonce, ec), "Key: my-key\r\nSign: " + want + "\r\n");
+            }
+            if (std::string(scheme) == "apiauth") {
+                CHECK_EQ(s.headers("GET", path, payload, nonce, ec),
+                         "Apiauth-Key: my-key\r\nApiauth-Nonce: " + std::to_string(nonce) + "\r\nApiauth-Signature: " + want + "\r\n");
+            }
+        }
+    }
+    // A signed call longer than the first buffer: the result grows to fit.
+    std::error_code ec;
+    restsign::signer stream = restsign::signer::create("mtgox-stream", MTGOX_KEY, MTGOX_SECRET, ec);
+    std::string big = "{\"call\":\"private/info\",\"nonce\":1,\"params\":{\"x\":\"" + std::string(5000, 'y') + "\"}}";
+    CHECK_EQ(stream.sign("GET", "", big, ec), reference("mtgox-stream", MTGOX_KEY, MTGOX_SECRET, "", big, 0));
+#if __cplusplus >= 201703L
+    std::string_view method = "POSTED", path = "/api/wallet/xyz";  // not NUL-terminated where cut
+    restsign::signer a = restsign::signer::create(std::string_view("apiauth"), "k", "s", ec);
+    CHECK_EQ(a.sign(method.substr(0, 4), path.substr(0, 12), std::string_view("a=1"), 9, ec),
+             reference("apiauth", "k", "s", "/api/wallet/", "a=1", 9));
+    CHECK(!ec);
+#endif
+}
+
+static void test_request() {
+    std::error_code ec;
+    restsign::nonce ms = restsign::nonce::memory(RESTSIGN_NONCE_UNIT_MILLIS, ec);
+    restsign::signer s = restsign::signer::create("poloniex", "K", "S", ms, ec);
+    CHECK(!ec);
+    restsign::request r = s.request("POST", "/tradingApi", ec);
+    r.param("command", "returnBalances", ec).sign(ec);
+    CHECK(!ec);
+    uint64_t n = r.nonce(ec);
+    std::string body = "command=returnBalances&nonce=" + std::to_string(n);
+    CHECK_EQ(r.body(ec), body);
+    CHECK_EQ(r.query(ec), "");
+    CHECK_EQ(r.target(ec), "/tradingApi");
+    std::string sig = hex(hmac(EVP_sha512(), "S", body));
+    CHECK_EQ(r.signature(ec), sig);
+    CHECK(r.headers(ec) == (std::vector<std::string>{"Key: K", "Sign: " + sig}));
+    CHECK_EQ(r.header_block(ec), "Key: K\r\nSign: " + sig + "\r\n");
+    CHECK(!ec);
+    CHECK(r.sign(ec).nonce(ec) > n);
+
+    restsign::signer g = restsign::signer::create("apiauth", "k", "s", ec);
+    restsign::request q = g.request("GET", "/api/wallet/", ec);
+    q.param("a b", std::string("c\0d", 3), ec).sign_with_nonce(42, ec);
+    CHECK_EQ(q.query(ec), "a+b=c%00d");
+    CHECK_EQ(q.target(ec), "/api/wallet/?a+b=c%00d");
+    CHECK_EQ(q.signature(ec), reference("apiauth", "k", "s", "/api/wallet/", "a+b=c%00d", 42));
+
+    // The request keeps its signer alive.
+    restsign::request orphan;
+    {
+        restsign::signer gone = restsign::signer::create("viabtc", "k", "s", ec);
+        orphan = gone.request("POST", "/x", ec);
+    }
+    orphan.set_json("{\"coin\":\"BTC\"}", ec).sign_with_nonce(7, ec);
+    CHECK_EQ(orphan.body(ec), "{\"coin\":\"BTC\",\"tonce\":7}");
+    CHECK_EQ(orphan.signature(ec), hex(hmac(EVP_sha256(), "s", "{\"coin\":\"BTC\",\"tonce\":7}")));
+    CHECK(!ec);
+}
+
+static void test_errors() {
+    std::error_code ec;
+    restsign::signer bad = restsign::signer::create("nope", "k", "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_UNKNOWN_SCHEME);
+    CHECK(!bad);
+    CHECK_EQ(ec.message(), restsign_strerror(RESTSIGN_ERR_UNKNOWN_SCHEME));
+    CHECK_EQ(std::string(ec.category().name()), "restsign");
+    restsign::signer::create(std::string("viabtc\0x", 8), "k", "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_UNKNOWN_SCHEME);  // not cut short at the NUL into "viabtc"
+    restsign::signer::create("poloniex", "k", "", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_EMPTY_SECRET);
+    restsign::signer::create(static_cast<const char *>(nullptr), "k", "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_ARGUMENT);
+    restsign::signer::create("poloniex", restsign::bytes(nullptr, 3), "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_WITH_LENGTH);
+    restsign::signer::create("mtgox-v1", "k", "not base64!", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_SECRET_NOT_BASE64);
+    restsign::signer::create("mtgox-stream", "k", MTGOX_SECRET, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_KEY_NOT_UUID);
+    restsign::signer::create("poloniex", "a\nb", "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_KEY);
+
+    restsign::signer s = restsign::signer::create("poloniex", "k", "s", ec);
+    CHECK(!ec);
+    CHECK_EQ(s.sign(std::string("GET\0", 4), "", "x", ec), "");
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_METHOD);
+    s.sign("G T", "", "x", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_METHOD);
+    s.sign("POST", "", "x", ec);
+    CHECK(!ec);  // a success clears the code
+    restsign::signer stream = restsign::signer::create("mtgox-stream", MTGOX_KEY, MTGOX_SECRET, ec);
+    stream.headers("GET", "", "{}", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NO_HEADERS);
+
+    restsign::request r = s.request("POST", "/x", ec);
+    r.body(ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NOT_SIGNED);
+    CHECK(r.headers(ec).empty());
+    CHECK_CODE(ec, RESTSIGN_ERR_NOT_SIGNED);
+    r.param("a", "1", ec).set_body("b=2", ec).sign(ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_PARAMS_AND_BODY);
+    r = s.request("POST", "/x", ec);
+    r.sign_with_nonce(0, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NONCE_OUT_OF_RANGE);
+    r.set_body("nonce=5", ec).sign(ec);
+    r.nonce(ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NO_NONCE);
+    s.request(std::string("P\0ST", 4), "/x", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_METHOD);
+
+    // Moved-from and default objects are empty: their calls report a NULL handle, never crash.
+    restsign::signer moved = std::move(s);
+    CHECK(moved && !s);
+    s.sign("POST", "", "x", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_HANDLE);
+    restsign::request none;
+    none.sign(ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_HANDLE);
+    restsign::nonce no_source;
+    no_source.next(ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_HANDLE);
+    restsign::signer::create("poloniex", "k", "s", no_source, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_HANDLE);
+    restsign::nonce::memory(0, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_UNIT);
+    restsign::nonce::scheme_unit("nope", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_UNKNOWN_SCHEME);
+    CHECK_EQ(restsign::nonce::scheme_unit("mtgox-v1", ec), RESTSIGN_NONCE_UNIT_MICROS);
+    restsign::nonce::file(std::string("/tmp/a\0b", 8), "k", RESTSIGN_NONCE_UNIT_MILLIS, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NONCE_STATE_IO);
+    restsign::signer::shared("poloniex", "k", "s", "/proc/no/such/dir/state", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NONCE_STATE_IO);
+    CHECK(restsign::make_error_code(RESTSIGN_OK) == std::error_code() || !restsign::make_error_code(RESTSIGN_OK));
+}
+
+static void test_nonces(const std::string &dir) {
+    std::error_code ec;
+    std::string path = dir + "/state";
+    restsign::nonce a = restsign::nonce::file(path, "shared-key", RESTSIGN_NONCE_UNIT_MILLIS, ec);
+    restsign::nonce b = restsign::nonce::file(path, "shared-key", RESTSIGN_NONCE_UNIT_MILLIS, ec);
+    CHECK(!ec);
+    uint64_t last = 0;
+    bool increasing = true;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t x = (i % 2 ? a : b).next(ec);
+        increasing = increasing && x > last;
+        last = x;
+    }
+    CHECK(increasing && !ec);
+    restsign::nonce::file(path, "another key", RESTSIGN_NONCE_UNIT_MILLIS, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NONCE_STATE_FOREIGN);
+    // A signer keeps its source alive; shared signers continue the same file.
+    restsign::signer s = restsign::signer::create("poloniex", "shared-key", "s", a, ec);
+    a = restsign::nonce();
+    CHECK(s.next_nonce(ec) > last && !ec);
+    restsign::signer t = restsign::signer::shared("poloniex", "shared-key", "s", path, ec);
+    CHECK(t.request("POST", "/tradingApi", ec).sign(ec).nonce(ec) > last && !ec);
+}
+
+static void test_verifier(const std::string &dir) {
+    std::error_code ec;
+    restsign::signer s = restsign::signer::create("poloniex", "K", "S", ec);
+    restsign::request r = s.request("POST", "/tradingApi", ec);
+    r.param("command", "returnBalances", ec).sign_with_nonce(5, ec);
+    restsign::verifier v = restsign::verifier::create("poloniex", "K", "S", ec);
+    restsign::verdict d = restsign::verdict::create(ec);
+    CHECK(!ec);
+    CHECK_EQ(d.status(), RESTSIGN_ERR_NOT_CHECKED);
+    std::string headers = r.header_block(ec), body = r.body(ec);
+    v.check("POST", "/tradingApi", headers, body + "&x=1", d, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_BAD_SIGNATURE);
+    CHECK(restsign::is_rejection(d.status()) && !d.ok());
+    CHECK_EQ(d.expected_message(ec), body + "&x=1");
+    CHECK_EQ(d.expected_signature(ec), hex(hmac(EVP_sha512(), "S", body + "&x=1")));
+    v.check("POST", "/tradingApi", headers, body, d, ec);
+    CHECK(!ec && d.ok());
+    CHECK_EQ(d.key(ec), "K");
+    CHECK_EQ(d.nonce(ec), 5u);
+    d.expected_message(ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NO_EXPECTED);
+    v.check("POST", "/tradingApi", headers, body, d, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_STALE_NONCE);
+    v.check("POST", "/tradingApi", "", body, d, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_MALFORMED);
+    d.key(ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NO_KEY);
+    restsign::verifier other = restsign::verifier::create("poloniex", "other", "x", ec);
+    other.check("POST", "/tradingApi", headers, body, d, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_UNKNOWN_KEY);
+    other.add_key("K", "S", ec);
+    other.check("POST", "/tradingApi", headers, body, d, ec);
+    CHECK(!ec);
+    // Shared replay state: a second verifier on the same directory refuses the replay.
+    restsign::verifier one = restsign::verifier::shared("poloniex", "K", "S", dir, ec);
+    restsign::verifier two = restsign::verifier::shared("poloniex", "K", "S", dir, ec);
+    one.check("POST", "/tradingApi", headers, body, d, ec);
+    CHECK(!ec);
+    two.check("POST", "/tradingApi", headers, body, d, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_STALE_NONCE);
+}
+
+// ---- the throwing API ----
+
+#if RESTSIGN_HPP_EXCEPTIONS
+template <typename F>
+static restsign_status thrown(F f) {
+    try {
+        f();
+    } catch (const restsign::error &e) {
+        CHECK_EQ(std::string(e.what()), restsign_strerror(e.status()));
+        CHECK(e.code() == restsign::make_error_code(e.status()));
+        return e.status();
+    }
+    return RESTSIGN_OK;
+}
+
+static void test_exceptions() {
+    const vector &v = PUBLISHED[1];
+    restsign::signer s(v.scheme, v.key, v.secret);
+    CHECK_EQ(s.sign(v.method, v.path, std::string(v.payload, v.payload_len), v.nonce), v.signature);
+    CHECK_EQ(s.headers("GET", "", "a=1"),
+             std::string("X-API-KEY: ") + v.key + "\r\nX-SIGNATURE: " + hex(hmac(EVP_sha256(), v.secret, "a=1")) + "\r\n");
+    CHECK(s.next_nonce() > 0);
+    CHECK_EQ(s.signature_length(10), 64u);
+
+    restsign::signer p("poloniex", "K", "S", restsign::nonce::memory(RESTSIGN_NONCE_UNIT_MILLIS));
+    restsign::request r = p.request("POST", "/tradingApi");
+    r.param("command", "returnBalances").sign();
+    std::string body = r.body();
+    CHECK_EQ(body, "command=returnBalances&nonce=" + std::to_string(r.nonce()));
+    CHECK(r.headers() == (std::vector<std::string>{"Key: K", "Sign: " + hex(hmac(EVP_sha512(), "S", body))}));
+    CHECK_EQ(r.header_block(), "Key: K\r\nSign: " + hex(hmac(EVP_sha512(), "S", body)) + "\r\n");
+    CHECK_EQ(r.target() + r.query(), "/tradingApi");
+    CHECK_EQ(r.signature(), hex(hmac(EVP_sha512(), "S", body)));
+
+    CHECK_EQ(thrown([] { restsign::signer("nope", "k", "s"); }), RESTSIGN_ERR_UNKNOWN_SCHEME);
+    CHECK_EQ(thrown([&] { s.sign("G T", "", ""); }), RESTSIGN_ERR_INVALID_METHOD);
+    CHECK_EQ(thrown([&] { p.request("POST", "/x").body(); }), RESTSIGN_ERR_NOT_SIGNED);
+    CHECK_EQ(thrown([&] { p.request("POST", "/x").param("a", "b").set_body("c").sign(); }), RESTSIGN_ERR_PARAMS_AND_BODY);
+    CHECK_EQ(thrown([] { restsign::signer("viabtc", "k", "s").request("POST", "/x").set_json("[1]").sign(); }), RESTSIGN_ERR_JSON_NOT_OBJECT);
+    CHECK_EQ(thrown([&] { p.request("POST", "/x").sign_with_nonce(0); }), RESTSIGN_ERR_NONCE_OUT_OF_RANGE);
+    CHECK_EQ(thrown([] { restsign::nonce::memory(99); }), RESTSIGN_ERR_INVALID_UNIT);
+    CHECK_EQ(thrown([] { restsign::nonce().next(); }), RESTSIGN_ERR_NULL_HANDLE);
+    CHECK_EQ(thrown([] { restsign::nonce::scheme_unit("nope"); }), RESTSIGN_ERR_UNKNOWN_SCHEME);
+    CHECK_EQ(thrown([] { restsign::signer::shared("poloniex", "k", "s", "/proc/no/such"); }), RESTSIGN_ERR_NONCE_STATE_IO);
+
+    restsign::verifier ver("poloniex", "K", "S");
+    restsign::verdict d;
+    ver.check("POST", "/tradingApi", r.header_block(), body, d);
+    CHECK(d.ok() && d.key() == "K" && d.nonce() == r.nonce());
+    CHECK_EQ(thrown([&] { ver.check("POST", "/tradingApi", r.header_block(), body, d); }), RESTSIGN_ERR_STALE_NONCE);
+    CHECK_EQ(d.status(), RESTSIGN_ERR_STALE_NONCE);
+    CHECK_EQ(thrown([&] { ver.check("POST", "/tradingApi", r.header_block(), body + "x", d); }), RESTSIGN_ERR_BAD_SIGNATURE);
+    CHECK_EQ(d.expected_message(), body + "x");
+    CHECK_EQ(thrown([&] { d.key(); ver.check("POST", "/x", "", "", d); d.key(); }), RESTSIGN_ERR_MALFORMED);
+    ver.add_key("L", "T");
+    CHECK_EQ(thrown([] { restsign::verifier("poloniex", "", "s"); }), RESTSIGN_ERR_INVALID_KEY);
+    CHECK(restsign::signer::schemes().size() == 7 && restsign::signer::schemes()[0] == "apiauth");
+}
+#endif
+
+int main() {
+    char dir[] = "/tmp/restsign-hpp-XXXXXX";
+    if (!mkdtemp(dir)) return 2;
+    test_published_vectors();
+    test_against_openssl();
+    test_request();
+    test_errors();
+    test_nonces(dir);
+    test_verifier(dir);
+#if RESTSIGN_HPP_EXCEPTIONS
+    test_exceptions();
+    const char *mode = "exceptions";
+#else
+    const char *mode = "no exceptions";
+#endif
+    std::string rm = std::string("rm -rf ") + dir;
+    if (std::system(rm.c_str()) != 0) return 2;
+    std::printf("test_restsign_hpp (C++ %ld, %s): %d checks, %d failed\n", static_cast<long>(__cplusplus), mode, checks, failures);
+    return failures ? 1 : 0;
+}
