@@ -130,9 +130,12 @@ def check_mapping(names, count, seed):
         for req in reqs:
             if preset.quirk and preset.quirk(req):
                 # the deviation is real: ccxt's output breaks the documented scheme here
-                out = ccxt_side(preset, req)
-                if not preset.documented(req, dict(out, body=out["body"] or "",
-                                                   headers=list(out["headers"].items()))):
+                try:
+                    out = ccxt_side(preset, req)
+                except Exception:  # ccxt cannot sign it at all (bithumb-jwt's empty values)
+                    out = None
+                if out is not None and not preset.documented(req, dict(
+                        out, body=out["body"] or "", headers=list(out["headers"].items()))):
                     bad = f"{describe(req)}\n  named deviation not seen: {preset.quirk(req)}"
                     break
                 triggered += 1
