@@ -18,6 +18,8 @@ pub mod encode;
 mod error;
 pub mod ffi;
 pub mod nonce;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod request;
 pub mod scheme;
 mod signer;

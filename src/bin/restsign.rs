@@ -125,6 +125,10 @@ struct SignArgs {
     /// $XDG_RUNTIME_DIR/restsign or /tmp/restsign-UID].
     #[arg(long, value_name = "PATH", conflicts_with = "nonce")]
     nonce_file: Option<PathBuf>,
+    /// Draw the nonce from Redis (redis://[user:password@]host:port/db, unix:///path), shared by
+    /// every host signing with this key.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["nonce", "nonce_file"])]
+    nonce_redis: Option<String>,
     /// How to print the signed request.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -177,6 +181,9 @@ struct VerifyArgs {
     /// The received query string (without `?`).
     #[arg(long)]
     query: Option<String>,
+    /// Check the nonce against (and record it in) the replay state in Redis shared with servers.
+    #[arg(long, value_name = "URL")]
+    replay_redis: Option<String>,
 }
 
 #[derive(Args)]
@@ -198,6 +205,10 @@ struct ServeArgs {
     /// Directory of replay state files, one per key, shared with other servers using it.
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Replay state in Redis (redis://[user:password@]host:port/db, unix:///path), shared with
+    /// every server on every host using it.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["state_file", "state_dir"])]
+    replay_redis: Option<String>,
     /// Worker threads of the server's runtime (connections are tasks shared among them).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: u16,
@@ -292,7 +303,16 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
         request.json_body(json.as_bytes());
     }
     let signed = match args.nonce {
-        Some(n) => signer.sign_request_with_nonce(&request, n),
+        Some(n) => signer.sign_request_with_nonce(&request, n).map_err(usage)?,
+        None if args.nonce_redis.is_some() => {
+            let url = args.nonce_redis.as_deref().unwrap_or_default();
+            let source = redis_nonce(url, key, signer.scheme().nonce_unit)?;
+            signer = signer.with_nonce_source(source);
+            signer.sign_request(&request).map_err(|e| match e {
+                e if is_redis(e) => Failure::Runtime(format!("--nonce-redis: {e}")),
+                e => usage(e),
+            })?
+        }
         None => {
             // Each run is a new process: only the shared state file keeps two runs in one
             // millisecond from drawing the same nonce.
@@ -300,10 +320,9 @@ fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
             let source = ClockNonce::shared_file(&path, key, signer.scheme().nonce_unit)
                 .map_err(|e| Failure::Runtime(format!("nonce state {}: {e}", path.display())))?;
             signer = signer.with_nonce_source(Arc::new(source));
-            signer.sign_request(&request)
+            signer.sign_request(&request).map_err(usage)?
         }
-    }
-    .map_err(usage)?;
+    };
     let out = match args.format {
         Format::Text => text_form(signer.scheme(), &signed),
         Format::Curl => curl_form(signer.scheme(), &signed, &args.base_url)?,
@@ -414,7 +433,10 @@ fn json_form(scheme: &Scheme, signed: &SignedRequest, base_url: &str) -> Value {
 fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
     let scheme = scheme(&args.scheme);
     let secret = zeroize::Zeroizing::new(args.secret.read()?);
-    let verifier = Verifier::with_scheme(scheme);
+    let mut verifier = Verifier::with_scheme(scheme);
+    if let Some(url) = &args.replay_redis {
+        verifier = with_redis_replay(verifier, url)?;
+    }
     verifier.add_key(args.key.as_bytes(), &secret).map_err(usage)?;
     let (path, path_query) = match args.path.split_once('?') {
         Some((path, query)) => (path, Some(query)),
@@ -530,6 +552,9 @@ fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
 /// A verifier for `scheme` knowing every key of `args`, with the replay state `args` asks for.
 fn verifier_for(scheme: &'static Scheme, args: &ServeArgs, secrets: &[Vec<u8>]) -> Result<Verifier, Failure> {
     let mut verifier = Verifier::with_scheme(scheme);
+    if let Some(url) = &args.replay_redis {
+        verifier = with_redis_replay(verifier, url)?;
+    }
     if let Some(dir) = &args.state_dir {
         verifier = verifier
             .shared_state(dir)
@@ -560,6 +585,39 @@ fn verifier_for(scheme: &'static Scheme, args: &ServeArgs, secrets: &[Vec<u8>]) 
         added?;
     }
     Ok(verifier)
+}
+
+/// Is `e` one of the Redis failures (a runtime error, not a usage error)?
+fn is_redis(e: restsign::Error) -> bool {
+    use restsign::Error::*;
+    matches!(e, RedisUnavailable | RedisTimeout | RedisAuth | RedisScript | RedisBadValue | RedisUnitMismatch | RedisServer)
+}
+
+/// The Redis nonce source for `key` (the URL is not echoed: it may hold a password).
+#[cfg(feature = "redis")]
+fn redis_nonce(url: &str, key: &[u8], unit: restsign::scheme::NonceUnit) -> Result<Arc<dyn restsign::NonceSource>, Failure> {
+    let source = restsign::redis::RedisNonce::new(url, key, unit).map_err(|e| usage(format!("--nonce-redis: {e}")))?;
+    Ok(Arc::new(source))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_nonce(_: &str, _: &[u8], _: restsign::scheme::NonceUnit) -> Result<Arc<dyn restsign::NonceSource>, Failure> {
+    Err(usage(format!("--nonce-redis: {}", restsign::Error::RedisNotBuilt)))
+}
+
+/// `verifier` with its replay state in Redis, the server tried now so that a bad URL, password
+/// or address fails at start-up rather than on the first request.
+#[cfg(feature = "redis")]
+fn with_redis_replay(verifier: Verifier, url: &str) -> Result<Verifier, Failure> {
+    let verifier = verifier.replay_redis(url, None).map_err(|e| usage(format!("--replay-redis: {e}")))?;
+    let redis = verifier.redis_replay().expect("set just above");
+    redis.ping().map_err(|e| Failure::Runtime(format!("--replay-redis: {e}")))?;
+    Ok(verifier)
+}
+
+#[cfg(not(feature = "redis"))]
+fn with_redis_replay(_: Verifier, _: &str) -> Result<Verifier, Failure> {
+    Err(usage(format!("--replay-redis: {}", restsign::Error::RedisNotBuilt)))
 }
 
 /// The key as the verifier files it (UUIDs in lower case), for naming its state file.

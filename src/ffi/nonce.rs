@@ -199,3 +199,78 @@ pub unsafe extern "C" fn restsign_nonce_next(nonce: *const restsign_nonce, out: 
 pub unsafe extern "C" fn restsign_nonce_free(nonce: *mut restsign_nonce) {
     unsafe { free_boxed(nonce.cast::<Source>()) }
 }
+
+/// A source shared by every process on every host that reaches the same Redis server: each draw
+/// is one atomic Lua script on the server, `max(now, last + 1)` in `unit` with `now` from the
+/// server's clock (`TIME`), so hosts with skewed clocks agree. The counter lives under
+/// `restsign:nonce:<32 hex digits>` (a hash of `key`, never the key itself; the same digits as the
+/// key's default state file `nonce-<digits>`); see `restsign_nonce_new_redis_prefix` to choose the
+/// prefix.
+///
+/// `url` (not NUL-terminated, `url_len` bytes): `redis://[user:password@]host:port/db`,
+/// `redis+unix:///path?db=N&pass=...` or `unix:///path`; `rediss://` gives
+/// `RESTSIGN_ERR_REDIS_TLS_UNSUPPORTED`. `?timeout_ms=N` sets the connect, read and write
+/// timeout (default 1000). Only the URL is checked here (`RESTSIGN_ERR_REDIS_URL`): the first
+/// draw connects, and a draw after a failure connects again.
+///
+/// Failure is loud: a draw returns `RESTSIGN_ERR_REDIS_UNAVAILABLE`, `_TIMEOUT`, `_AUTH`,
+/// `_SCRIPT`, `_BAD_VALUE`, `_UNIT_MISMATCH` or `_SERVER` (codes 70 to 79) and no nonce; restsign
+/// never falls back to a local clock or file. Draws through one handle are serialised on its
+/// connection; a value not above the handle's previous one (Redis lost its data and its clock is
+/// behind) is `RESTSIGN_ERR_NONCE_NOT_INCREASING`. Without the cargo feature `redis` every call
+/// returns `RESTSIGN_ERR_REDIS_NOT_BUILT`.
+///
+/// # Safety
+/// `url` and `key` valid for their lengths (or NULL with length 0); `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_new_redis(
+    url: *const c_char,
+    url_len: usize,
+    key: *const c_char,
+    key_len: usize,
+    unit: i32,
+    out: *mut *mut restsign_nonce,
+) -> restsign_status {
+    unsafe { restsign_nonce_new_redis_prefix(url, url_len, std::ptr::null(), 0, key, key_len, unit, out) }
+}
+
+/// As `restsign_nonce_new_redis`, with the key names under `prefix` (`prefix_len` bytes; NULL
+/// with 0 means the default `restsign:`), e.g. one prefix per desk sharing a Redis server.
+///
+/// # Safety
+/// As for `restsign_nonce_new_redis`; `prefix` valid for `prefix_len` bytes (or NULL with 0).
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_new_redis_prefix(
+    url: *const c_char,
+    url_len: usize,
+    prefix: *const c_char,
+    prefix_len: usize,
+    key: *const c_char,
+    key_len: usize,
+    unit: i32,
+    out: *mut *mut restsign_nonce,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe { clear_out(out) }?;
+        let url = unsafe { utf8_arg(url, url_len, RESTSIGN_ERR_REDIS_URL) }?;
+        let prefix = unsafe { utf8_arg(prefix, prefix_len, RESTSIGN_ERR_REDIS_URL) }?;
+        let key = unsafe { bytes_arg(key, key_len) }?;
+        let unit = unit_arg(unit)?;
+        let source = redis_source(url, prefix, key, unit).map_err(status_of)?;
+        unsafe { nonce_handle(source, out) };
+        Ok(())
+    })
+}
+
+#[cfg(feature = "redis")]
+fn redis_source(url: &str, prefix: &str, key: &[u8], unit: NonceUnit) -> Result<Source, crate::Error> {
+    let prefix = if prefix.is_empty() { crate::redis::DEFAULT_PREFIX } else { prefix };
+    Ok(Arc::new(crate::redis::RedisNonce::with_prefix(url, prefix, key, unit)?))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_source(_: &str, _: &str, _: &[u8], _: NonceUnit) -> Result<Source, crate::Error> {
+    Err(crate::Error::RedisNotBuilt)
+}
