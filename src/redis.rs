@@ -29,7 +29,7 @@
 use crate::error::Error;
 use crate::nonce::{MAX_NONCE, NonceSource};
 use crate::scheme::NonceUnit;
-use ::redis::{Client, Connection, ErrorKind, RedisError, Script, Value};
+use ::redis::{Client, Connection, ErrorKind, IntoConnectionInfo as _, RedisError, Script, Value};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::{LazyLock, Mutex};
@@ -121,7 +121,11 @@ impl Link {
             "rediss" => return Err(Error::RedisTlsUnsupported),
             _ => return Err(Error::RedisUrl),
         }
-        let client = Client::open(url.as_str()).map_err(|_| Error::RedisUrl)?;
+        let info = url.as_str().into_connection_info().map_err(|_| Error::RedisUrl)?;
+        // No CLIENT SETINFO at connect: it is only informative, and its replies would be read
+        // with a timeout each, stretching the 1 s promised for a server that never answers.
+        let settings = info.redis_settings().clone().set_skip_set_lib_name();
+        let client = Client::open(info.set_redis_settings(settings)).map_err(|_| Error::RedisUrl)?;
         Ok(Link { client, timeout, shown: redact(&url), url })
     }
 
@@ -183,8 +187,8 @@ fn classify(e: &RedisError) -> Error {
         Some("RESTSIGN_VALUE") => return Error::RedisBadValue,
         Some("RESTSIGN_UNIT") => return Error::RedisUnitMismatch,
         Some("RESTSIGN_EXHAUSTED") => return Error::NonceExhausted,
-        // ERR is what a failing script (or a command inside it) answers.
-        Some("ERR") => return Error::RedisScript,
+        // What a failing script (or a command inside it) answers.
+        Some("ERR" | "WRONGTYPE") => return Error::RedisScript,
         _ => {}
     }
     match e.kind() {
