@@ -336,12 +336,12 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
 #define RESTSIGN_ERR_REDIS_BAD_VALUE 74
 
 /**
- * The Redis URL is invalid, or not redis://, redis+unix:// or unix://.
+ * The Redis URL is invalid, or its scheme is not redis, redis+unix or unix.
  */
 #define RESTSIGN_ERR_REDIS_URL 75
 
 /**
- * rediss:// (TLS) is not supported by this build.
+ * A rediss URL (Redis over TLS): not supported by this build.
  */
 #define RESTSIGN_ERR_REDIS_TLS_UNSUPPORTED 76
 

@@ -111,9 +111,9 @@ pub const RESTSIGN_ERR_REDIS_AUTH: restsign_status = 72;
 pub const RESTSIGN_ERR_REDIS_SCRIPT: restsign_status = 73;
 /// A value in Redis (or a reply) is not a decimal number from 0 to 2^63 - 1.
 pub const RESTSIGN_ERR_REDIS_BAD_VALUE: restsign_status = 74;
-/// The Redis URL is invalid, or not redis://, redis+unix:// or unix://.
+/// The Redis URL is invalid, or its scheme is not redis, redis+unix or unix.
 pub const RESTSIGN_ERR_REDIS_URL: restsign_status = 75;
-/// rediss:// (TLS) is not supported by this build.
+/// A rediss URL (Redis over TLS): not supported by this build.
 pub const RESTSIGN_ERR_REDIS_TLS_UNSUPPORTED: restsign_status = 76;
 /// The key's nonce counter in Redis was made for another nonce unit.
 pub const RESTSIGN_ERR_REDIS_UNIT_MISMATCH: restsign_status = 77;
