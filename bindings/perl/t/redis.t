@@ -11,6 +11,7 @@ use RedisServer;
 use Restsign qw(:status :nonce_unit);
 use Restsign::Nonce;
 use Restsign::Signer;
+use Restsign::Verifier;
 
 RedisServer::require_server();
 my $redis = RedisServer->new;
@@ -60,5 +61,14 @@ my $first = $good->next;
 ok $good->next > $first, 'the right password, a prefix of our own';
 $auth->stop;
 library_error(ERR_REDIS_UNAVAILABLE, 'Redis stopped', sub { $good->next });
+
+# Two verifiers sharing replay state in Redis: a request accepted by one is a replay for the other.
+my $v1 = Restsign::Verifier->new('poloniex', 'k', 's')->replay_redis($redis->url, 'perl-replay:');
+my $v2 = Restsign::Verifier->new('poloniex', 'k', 's')->replay_redis($redis->url, 'perl-replay:');
+my $req = Restsign::Signer->new('poloniex', 'k', 's')->request('POST', '/tradingApi')
+    ->param(command => 'returnBalances')->sign;
+ok lives { $v1->check('POST', '/tradingApi', $req->header_block, $req->body) }, 'accepted by the first';
+my $err = dies { $v2->check('POST', '/tradingApi', $req->header_block, $req->body) };
+is $err && $err->code, ERR_STALE_NONCE, 'a replay for the second';
 
 done_testing;

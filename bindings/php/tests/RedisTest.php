@@ -7,9 +7,11 @@ namespace Restsign\Tests;
 use PHPUnit\Framework\TestCase;
 use Restsign\Nonce;
 use Restsign\NonceUnit;
+use Restsign\RejectedException;
 use Restsign\RestsignException;
 use Restsign\Signer;
 use Restsign\Status;
+use Restsign\Verifier;
 
 /** Nonce::redis against a real redis-server: shared by processes, loud when Redis is not there. */
 final class RedisTest extends TestCase
@@ -80,6 +82,21 @@ final class RedisTest extends TestCase
         $redis->stop();
         $this->expectExceptionCode(Status::ERR_REDIS_UNAVAILABLE);
         $good->next();
+    }
+
+    public function testTwoVerifiersSharingRedisAcceptARequestOnce(): void
+    {
+        $redis = new RedisServer($this);
+        $v1 = (new Verifier('poloniex', 'k', 's'))->replayRedis($redis->url(), 'php-replay:');
+        $v2 = (new Verifier('poloniex', 'k', 's'))->replayRedis($redis->url(), 'php-replay:');
+        $req = (new Signer('poloniex', 'k', 's'))->request('POST', '/tradingApi')->param('command', 'returnBalances')->sign();
+        $v1->check('POST', '/tradingApi', $req->headerBlock(), $req->body());
+        try {
+            $v2->check('POST', '/tradingApi', $req->headerBlock(), $req->body());
+            $this->fail('the second verifier accepted a replay');
+        } catch (RejectedException $e) {
+            $this->assertSame(Status::ERR_STALE_NONCE, $e->getCode());
+        }
     }
 
     public function testRedissIsRefused(): void
