@@ -100,8 +100,12 @@ impl Error {
             Error::RedisTimeout => c"Redis did not answer within the timeout",
             Error::RedisAuth => c"Redis refused the credentials (wrong or missing password, or no permission)",
             Error::RedisScript => c"restsign's Lua script failed on the Redis server",
-            Error::RedisBadValue => c"Redis holds or returned a value that is not a nonce (a decimal number up to 2^63-1)",
-            Error::RedisUrl => c"invalid Redis URL (redis://[user:password@]host:port/db, redis+unix:///path or unix:///path)",
+            Error::RedisBadValue => {
+                c"Redis holds or returned a value that is not a nonce (a decimal number up to 2^63-1)"
+            }
+            Error::RedisUrl => {
+                c"invalid Redis URL (redis://[user:password@]host:port/db, redis+unix:///path or unix:///path)"
+            }
             Error::RedisTlsUnsupported => c"rediss:// (TLS) is not supported by this build of restsign",
             Error::RedisUnitMismatch => c"the key's nonce counter in Redis was made for another nonce unit",
             Error::RedisNotBuilt => c"this restsign was built without Redis support (cargo feature redis)",

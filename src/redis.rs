@@ -160,8 +160,10 @@ fn redact(url: &str) -> String {
     };
     let tail = match tail.split_once('?') {
         Some((path, query)) => {
-            let query: Vec<&str> =
-                query.split('&').map(|p| if p.starts_with("pass=") || p.starts_with("password=") { "pass=***" } else { p }).collect();
+            let query: Vec<&str> = query
+                .split('&')
+                .map(|p| if p.starts_with("pass=") || p.starts_with("password=") { "pass=***" } else { p })
+                .collect();
             format!("{path}?{}", query.join("&"))
         }
         None => tail.to_string(),
@@ -317,7 +319,10 @@ pub struct RedisReplay {
 
 impl fmt::Debug for RedisReplay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisReplay").field("url", &self.link.shown).field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisReplay")
+            .field("url", &self.link.shown)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -405,7 +410,8 @@ impl RedisReplay {
     pub fn first_seen(&self, digest: &[u8], window: Duration) -> Result<bool, Error> {
         let key = format!("{}seen:{}", self.prefix, hex(digest));
         let ms = window.as_millis().clamp(1, i64::MAX as u128) as u64;
-        let reply = self.run(|con| ::redis::cmd("SET").arg(&key).arg(1).arg("NX").arg("PX").arg(ms).query::<Value>(con))?;
+        let reply =
+            self.run(|con| ::redis::cmd("SET").arg(&key).arg(1).arg("NX").arg("PX").arg(ms).query::<Value>(con))?;
         Ok(!matches!(reply, Value::Nil))
     }
 }
@@ -416,15 +422,26 @@ mod tests {
 
     #[test]
     fn urls_are_checked_and_options_taken_out() {
-        assert_eq!(split_options("redis://h:1/0?timeout_ms=250").unwrap(), ("redis://h:1/0".into(), Duration::from_millis(250)));
-        assert_eq!(split_options("unix:///s?db=2&timeout_ms=5").unwrap(), ("unix:///s?db=2".into(), Duration::from_millis(5)));
+        assert_eq!(
+            split_options("redis://h:1/0?timeout_ms=250").unwrap(),
+            ("redis://h:1/0".into(), Duration::from_millis(250))
+        );
+        assert_eq!(
+            split_options("unix:///s?db=2&timeout_ms=5").unwrap(),
+            ("unix:///s?db=2".into(), Duration::from_millis(5))
+        );
         assert_eq!(split_options("redis://h").unwrap().1, DEFAULT_TIMEOUT);
         assert_eq!(split_options("redis://h?timeout_ms=x").err(), Some(Error::RedisUrl));
         assert_eq!(Link::open("rediss://h:6380").err(), Some(Error::RedisTlsUnsupported));
         assert_eq!(Link::open("http://h").err(), Some(Error::RedisUrl));
         assert_eq!(Link::open("no scheme").err(), Some(Error::RedisUrl));
         assert_eq!(Link::open("redis://127.0.0.1:6379/notanumber").err(), Some(Error::RedisUrl));
-        for ok in ["redis://127.0.0.1:6379/0", "redis://u:p@127.0.0.1:1/3", "redis+unix:///tmp/r.sock", "unix:///tmp/r.sock?db=1"] {
+        for ok in [
+            "redis://127.0.0.1:6379/0",
+            "redis://u:p@127.0.0.1:1/3",
+            "redis+unix:///tmp/r.sock",
+            "unix:///tmp/r.sock?db=1",
+        ] {
             assert!(Link::open(ok).is_ok(), "{ok}");
         }
     }

@@ -105,6 +105,8 @@ fn two_hosts_of_four_processes_never_repeat_even_when_clients_are_killed() {
     if !available() {
         return;
     }
+    // Two "hosts": groups of processes with separate runtime directories. No clock needs skewing:
+    // a draw reads only the Redis server's TIME, so the clients' clocks play no part at all.
     let redis = RedisServer::start("hosts", &[]);
     let url = redis.url();
     const DRAWS: usize = 25_000;
@@ -154,7 +156,12 @@ fn two_hosts_of_four_processes_never_repeat_even_when_clients_are_killed() {
 }
 
 /// Draws from `threads` handles until `stop`; every value and every error is kept.
-fn drawing(url: &str, unit: NonceUnit, threads: usize, stop: Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<Vec<(Instant, Result<u64, Error>)>>> {
+fn drawing(
+    url: &str,
+    unit: NonceUnit,
+    threads: usize,
+    stop: Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<Vec<(Instant, Result<u64, Error>)>>> {
     (0..threads)
         .map(|_| {
             let source = RedisNonce::new(url, KEY, unit).unwrap();
@@ -297,7 +304,11 @@ fn each_failure_has_its_own_status_within_the_timeout() {
     // The right password, over TCP and both spellings of the Unix socket URL.
     let good = format!("redis://:right-password@127.0.0.1:{port}/0");
     let sock = redis.socket();
-    for url in [good.clone(), format!("unix://{}?pass=right-password", sock.display()), format!("redis+unix://{}?pass=right-password", sock.display())] {
+    for url in [
+        good.clone(),
+        format!("unix://{}?pass=right-password", sock.display()),
+        format!("redis+unix://{}?pass=right-password", sock.display()),
+    ] {
         let a = RedisNonce::new(&url, b"socket-key", NonceUnit::Millis).unwrap();
         let (x, y) = (a.next().unwrap(), a.next().unwrap());
         assert!(y > x, "{url}");
@@ -364,7 +375,10 @@ fn verifiers_on_one_redis_accept_each_nonce_once() {
     let (body, headers) = signed_viabtc(1_700_000_000_005);
     for v in [&a, &b] {
         let r = Received::new("POST", b"/v1/order", &body).with_header_block(v.scheme(), &headers).unwrap();
-        assert_eq!(v.check(&r).unwrap(), Verdict::StaleNonce { key: b"k-1".to_vec(), nonce: 1_700_000_000_005, last: 1_700_000_000_199 });
+        assert_eq!(
+            v.check(&r).unwrap(),
+            Verdict::StaleNonce { key: b"k-1".to_vec(), nonce: 1_700_000_000_005, last: 1_700_000_000_199 }
+        );
     }
     // Nonces above 2^53 are compared exactly.
     let (body, headers) = signed_viabtc(9_007_199_254_740_993);

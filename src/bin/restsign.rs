@@ -590,12 +590,19 @@ fn verifier_for(scheme: &'static Scheme, args: &ServeArgs, secrets: &[Vec<u8>]) 
 /// Is `e` one of the Redis failures (a runtime error, not a usage error)?
 fn is_redis(e: restsign::Error) -> bool {
     use restsign::Error::*;
-    matches!(e, RedisUnavailable | RedisTimeout | RedisAuth | RedisScript | RedisBadValue | RedisUnitMismatch | RedisServer)
+    matches!(
+        e,
+        RedisUnavailable | RedisTimeout | RedisAuth | RedisScript | RedisBadValue | RedisUnitMismatch | RedisServer
+    )
 }
 
 /// The Redis nonce source for `key` (the URL is not echoed: it may hold a password).
 #[cfg(feature = "redis")]
-fn redis_nonce(url: &str, key: &[u8], unit: restsign::scheme::NonceUnit) -> Result<Arc<dyn restsign::NonceSource>, Failure> {
+fn redis_nonce(
+    url: &str,
+    key: &[u8],
+    unit: restsign::scheme::NonceUnit,
+) -> Result<Arc<dyn restsign::NonceSource>, Failure> {
     let source = restsign::redis::RedisNonce::new(url, key, unit).map_err(|e| usage(format!("--nonce-redis: {e}")))?;
     Ok(Arc::new(source))
 }

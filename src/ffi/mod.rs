@@ -253,7 +253,11 @@ pub(crate) unsafe fn bytes_arg<'a>(ptr: *const c_char, len: usize) -> Result<&'a
 ///
 /// # Safety
 /// As for [`bytes_arg`].
-pub(crate) unsafe fn utf8_arg<'a>(ptr: *const c_char, len: usize, invalid: restsign_status) -> Result<&'a str, restsign_status> {
+pub(crate) unsafe fn utf8_arg<'a>(
+    ptr: *const c_char,
+    len: usize,
+    invalid: restsign_status,
+) -> Result<&'a str, restsign_status> {
     std::str::from_utf8(unsafe { bytes_arg(ptr, len) }?).map_err(|_| invalid)
 }
 

@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 /// A source of strictly increasing nonces. Opaque.
 ///
-/// Thread safety: any number of threads may draw from one source at once (lock-free). A file
-/// source is also shared by every process that opens the same state file. Signers made with a
+/// Thread safety: any number of threads may draw from one source at once (lock-free for the
+/// memory and file sources; a Redis source serialises the draws of one handle on its connection).
+/// A file source is also shared by every process that opens the same state file, a Redis source
+/// by every process on every host that uses the same server, prefix and key. Signers made with a
 /// source keep their own reference to it, so it may be freed while they live.
 pub struct restsign_nonce {
     _private: [u8; 0],

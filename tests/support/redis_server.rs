@@ -72,7 +72,9 @@ impl RedisServer {
         stream.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
         let mut reply = [0u8; 16];
         stream.write_all(b"PING\r\n").is_ok()
-            && stream.read(&mut reply).is_ok_and(|n| reply[..n].starts_with(b"+PONG") || reply[..n].starts_with(b"-NOAUTH"))
+            && stream
+                .read(&mut reply)
+                .is_ok_and(|n| reply[..n].starts_with(b"+PONG") || reply[..n].starts_with(b"-NOAUTH"))
     }
 
     pub fn url(&self) -> String {
