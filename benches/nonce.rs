@@ -55,9 +55,12 @@ fn draws(c: &mut Criterion) {
     group.finish();
 }
 
+/// Makes one client's nonce source.
+type MakeSource = dyn Fn() -> Arc<dyn NonceSource>;
+
 /// Wall time per draw when `clients` threads each draw from their own source (`make()`): with
 /// Redis each has its own connection, as separate processes would.
-fn concurrent_clients(make: &dyn Fn() -> Arc<dyn NonceSource>, clients: u64, iters: u64) -> Duration {
+fn concurrent_clients(make: &MakeSource, clients: u64, iters: u64) -> Duration {
     let sources: Vec<_> = (0..clients).map(|_| make()).collect();
     // Connected (one draw each) before the clock starts: the figure is per draw, not per connect.
     sources.iter().for_each(|s| {
@@ -104,8 +107,7 @@ fn redis_draws(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("clients");
     group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_millis(500));
-    let makers: [(&str, &dyn Fn() -> Arc<dyn NonceSource>); 3] =
-        [("file", &file), ("redis-tcp", &tcp), ("redis-unix", &unix)];
+    let makers: [(&str, &MakeSource); 3] = [("file", &file), ("redis-tcp", &tcp), ("redis-unix", &unix)];
     for (name, make) in makers {
         for clients in [1, 8] {
             group.bench_function(format!("{name}/{clients}"), |b| {

@@ -155,13 +155,16 @@ fn two_hosts_of_four_processes_never_repeat_even_when_clients_are_killed() {
     assert_eq!(redis.cli(&["HGET", &name, "unit"]), "us");
 }
 
+/// When a draw returned, and what.
+type Outcome = (Instant, Result<u64, Error>);
+
 /// Draws from `threads` handles until `stop`; every value and every error is kept.
 fn drawing(
     url: &str,
     unit: NonceUnit,
     threads: usize,
     stop: Arc<AtomicBool>,
-) -> Vec<std::thread::JoinHandle<Vec<(Instant, Result<u64, Error>)>>> {
+) -> Vec<std::thread::JoinHandle<Vec<Outcome>>> {
     (0..threads)
         .map(|_| {
             let source = RedisNonce::new(url, KEY, unit).unwrap();
