@@ -966,8 +966,8 @@ restsign_status restsign_verifier_add_key(const restsign_verifier *v,
  *
  * Returns `RESTSIGN_OK` when the request is correctly signed by a known key and its nonce is
  * fresh (the nonce is then recorded), else `RESTSIGN_ERR_BAD_SIGNATURE`,
- * `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument
- * and state-file errors have their own codes. The signature is checked (in constant time) before
+ * `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument,
+ * state-file and Redis errors (70 to 79) have their own codes, and record nothing. The signature is checked (in constant time) before
  * the nonce is recorded: a forged request never moves the replay state. `verdict` (may be NULL)
  * receives the details. Like libsodium's `_verify`, the result must be used (warn_unused_result).
  *

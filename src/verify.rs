@@ -287,7 +287,8 @@ impl Verifier {
         Ok(self)
     }
 
-    /// [`Verifier::replay_redis`] in place (for the C API, whose handle is already made).
+    /// [`Verifier::replay_redis`] in place (for the C API, whose handle is already made). While
+    /// the state is in Redis, counters given to [`Verifier::add_key_with_counter`] are not used.
     #[cfg(feature = "redis")]
     pub fn set_replay_redis(&mut self, url: &str, prefix: Option<&str>) -> Result<(), Error> {
         self.state = ReplayState::Redis(Arc::new(crate::redis::RedisReplay::open(url, prefix)?));
@@ -354,7 +355,7 @@ impl Verifier {
     }
 
     /// Checks one request. `Err` only when the request could not be checked: the replay state
-    /// cannot be read or written (a state file error) or the key lookup failed
+    /// cannot be read or written (a state file or Redis error) or the key lookup failed
     /// ([`Error::KeyLookupFailed`]); every verdict about the request itself is an `Ok`.
     pub fn check(&self, received: &Received<'_>) -> Result<Verdict, Error> {
         match self.check_inner(received) {
