@@ -276,3 +276,52 @@ fn redis_source(url: &str, prefix: &str, key: &[u8], unit: NonceUnit) -> Result<
 fn redis_source(_: &str, _: &str, _: &[u8], _: NonceUnit) -> Result<Source, crate::Error> {
     Err(crate::Error::RedisNotBuilt)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Built without the feature (`cargo test --lib --no-default-features`): the calls exist and
+    /// say so, for a source and for a verifier.
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn redis_calls_say_not_built() {
+        let url = "redis://127.0.0.1:6379/0";
+        let mut out = std::ptr::null_mut();
+        let st = unsafe {
+            restsign_nonce_new_redis(
+                url.as_ptr().cast(),
+                url.len(),
+                c"k".as_ptr(),
+                1,
+                RESTSIGN_NONCE_UNIT_MILLIS,
+                &mut out,
+            )
+        };
+        assert_eq!((st, out.is_null()), (RESTSIGN_ERR_REDIS_NOT_BUILT, true));
+        let mut v = std::ptr::null_mut();
+        let st = unsafe { restsign_verifier_new(c"viabtc".as_ptr(), c"k".as_ptr(), 1, c"s".as_ptr(), 1, &mut v) };
+        assert_eq!(st, RESTSIGN_OK);
+        let st = unsafe { restsign_verifier_set_replay_redis(v, url.as_ptr().cast(), url.len(), std::ptr::null(), 0) };
+        assert_eq!(st, RESTSIGN_ERR_REDIS_NOT_BUILT);
+        unsafe { restsign_verifier_free(v) };
+    }
+
+    /// Bad arguments are statuses, with or without the feature.
+    #[test]
+    fn redis_arguments_are_checked() {
+        let mut out = std::ptr::null_mut();
+        let st = unsafe {
+            restsign_nonce_new_redis(std::ptr::null(), 3, c"k".as_ptr(), 1, RESTSIGN_NONCE_UNIT_MILLIS, &mut out)
+        };
+        assert_eq!(st, RESTSIGN_ERR_NULL_WITH_LENGTH);
+        let url = b"redis://\xff";
+        let st = unsafe { restsign_nonce_new_redis(url.as_ptr().cast(), url.len(), c"k".as_ptr(), 1, 2, &mut out) };
+        assert_eq!(st, RESTSIGN_ERR_REDIS_URL, "not UTF-8");
+        let st = unsafe { restsign_nonce_new_redis(c"redis://h".as_ptr(), 9, c"k".as_ptr(), 1, 42, &mut out) };
+        assert_eq!(st, RESTSIGN_ERR_INVALID_UNIT);
+        let st =
+            unsafe { restsign_nonce_new_redis(c"redis://h".as_ptr(), 9, c"k".as_ptr(), 1, 2, std::ptr::null_mut()) };
+        assert_eq!(st, RESTSIGN_ERR_NULL_ARGUMENT);
+    }
+}
