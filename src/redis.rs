@@ -121,11 +121,26 @@ impl Link {
         Ok(Link { client, timeout, shown: redact(&url), url })
     }
 
-    fn connect(&self) -> Result<Connection, Error> {
+    fn connect(&self) -> Result<Conn, Error> {
         let con = self.client.get_connection_with_timeout(self.timeout).map_err(|e| classify(&e))?;
         con.set_read_timeout(Some(self.timeout)).map_err(|e| classify(&e))?;
         con.set_write_timeout(Some(self.timeout)).map_err(|e| classify(&e))?;
-        Ok(con)
+        Ok(Conn { con, pid: std::process::id() })
+    }
+}
+
+/// A connection and the process that opened it. After a fork (a preforking PHP or Perl server
+/// that made its source before forking) parent and child would share the socket and read each
+/// other's replies, so a process never uses a connection it did not open: dropping the inherited
+/// one only closes this process's copy of the descriptor.
+struct Conn {
+    con: Connection,
+    pid: u32,
+}
+
+impl Conn {
+    fn ours(&self) -> bool {
+        self.pid == std::process::id()
     }
 }
 
@@ -248,7 +263,7 @@ pub struct RedisNonce {
 }
 
 struct Drawn {
-    con: Option<Connection>,
+    con: Option<Conn>,
     last: u64,
 }
 
@@ -285,11 +300,14 @@ impl fmt::Debug for RedisNonce {
 impl NonceSource for RedisNonce {
     fn next(&self) -> Result<u64, Error> {
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if state.con.as_ref().is_some_and(|c| !c.ours()) {
+            state.con = None;
+        }
         let con = match &mut state.con {
             Some(con) => con,
             empty => empty.insert(self.link.connect()?),
         };
-        let reply: Result<Value, RedisError> = self.draw.key(&self.name).arg(unit_name(self.unit)).invoke(con);
+        let reply: Result<Value, RedisError> = self.draw.key(&self.name).arg(unit_name(self.unit)).invoke(&mut con.con);
         // Any failure drops the connection (a timed-out reply may still arrive on it): the next
         // draw connects afresh.
         let value = match reply.map_err(|e| classify(&e)).and_then(|v| nonce_value(&v)) {
@@ -314,7 +332,7 @@ pub struct RedisReplay {
     link: Link,
     accept: Script,
     prefix: String,
-    idle: Mutex<Vec<Connection>>,
+    idle: Mutex<Vec<Conn>>,
 }
 
 impl fmt::Debug for RedisReplay {
@@ -357,12 +375,16 @@ impl RedisReplay {
 
     /// Runs `f` on an idle connection (or a new one); the connection goes back only on success.
     fn run<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, RedisError>) -> Result<T, Error> {
-        let idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+        let idle = {
+            let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            idle.retain(Conn::ours);
+            idle.pop()
+        };
         let mut con = match idle {
             Some(con) => con,
             None => self.link.connect()?,
         };
-        let result = f(&mut con).map_err(|e| classify(&e))?;
+        let result = f(&mut con.con).map_err(|e| classify(&e))?;
         let mut idle = self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if idle.len() < MAX_IDLE {
             idle.push(con);

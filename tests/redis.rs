@@ -407,3 +407,41 @@ fn verifiers_on_one_redis_accept_each_nonce_once() {
     let replay = RedisReplay::open("redis://127.0.0.1:1/0", None).unwrap();
     assert_eq!(replay.ping(), Err(Error::RedisUnavailable));
 }
+
+#[test]
+fn a_source_made_before_fork_is_safe_in_parent_and_children() {
+    if !available() {
+        return;
+    }
+    // A preforking server (PHP-FPM, a Perl prefork) may make its source, and even draw, before it
+    // forks: parent and children must not share the connection (they would read each other's
+    // replies).
+    let redis = RedisServer::start("fork", &[]);
+    let source = RedisNonce::new(&redis.url(), KEY, NonceUnit::Micros).unwrap();
+    let first = source.next().unwrap();
+    let mut children = Vec::new();
+    for n in 0..2 {
+        let out = redis.dir().join(format!("fork-{n}"));
+        // SAFETY: the child only draws from its own copy of `source`, writes a file and _exits.
+        match unsafe { libc::fork() } {
+            0 => {
+                let values: Vec<String> =
+                    (0..2_000).map(|_| source.next().map_or_else(|e| format!("{e:?}"), |v| v.to_string())).collect();
+                std::fs::write(&out, values.join("\n")).unwrap();
+                unsafe { libc::_exit(0) };
+            }
+            pid => children.push((pid, out)),
+        }
+    }
+    let mut all: Vec<u64> = (0..2_000).map(|_| source.next().unwrap()).collect();
+    for (pid, out) in children {
+        let mut status = 0;
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        let text = std::fs::read_to_string(out).unwrap();
+        all.extend(text.lines().map(|l| l.parse::<u64>().unwrap_or_else(|_| panic!("a child's draw failed: {l}"))));
+    }
+    assert!(all.iter().all(|&v| v > first));
+    let distinct: HashSet<u64> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), 6_000, "a value was handed out twice");
+}
