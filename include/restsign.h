@@ -462,8 +462,9 @@ void restsign_nonce_free(restsign_nonce *nonce);
  * `_SCRIPT`, `_BAD_VALUE`, `_UNIT_MISMATCH` or `_SERVER` (codes 70 to 79) and no nonce; restsign
  * never falls back to a local clock or file. Draws through one handle are serialised on its
  * connection; a value not above the handle's previous one (Redis lost its data and its clock is
- * behind) is `RESTSIGN_ERR_NONCE_NOT_INCREASING`. Without the cargo feature `redis` every call
- * returns `RESTSIGN_ERR_REDIS_NOT_BUILT`.
+ * behind) is `RESTSIGN_ERR_NONCE_NOT_INCREASING`. A handle made before `fork()` may be used in
+ * parent and children: each process opens its own connection. Without the cargo feature `redis`
+ * every call returns `RESTSIGN_ERR_REDIS_NOT_BUILT`.
  *
  * # Safety
  * `url` and `key` valid for their lengths (or NULL with length 0); `out` NULL or writable.
