@@ -54,9 +54,12 @@
 /**
  * A source of strictly increasing nonces. Opaque.
  *
- * Thread safety: any number of threads may draw from one source at once. A file source is also
- * shared by every process that opens the same state file. Signers made with a source keep their
- * own reference to it, so it may be freed while they live.
+ * Thread safety: any number of threads may draw from one source at once (lock-free for the
+ * memory source; the file source takes the file's lock for each draw; a Redis source serialises
+ * the draws of one handle on its connection).
+ * A file source is also shared by every process that opens the same state file, a Redis source
+ * by every process on every host that uses the same server, prefix and key. Signers made with a
+ * source keep their own reference to it, so it may be freed while they live.
  *
  * Where state lives: signers without a source of their own, and `restsign_nonce_new_file` with a
  * NULL path, use the per-key file `nonce-<hash of the key>-<unit>` in the state directory,
@@ -441,6 +444,57 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
  */
 #define RESTSIGN_ERR_NOT_CHECKED 46
 
+/**
+ * Redis could not be reached: connection refused or closed, socket missing, server gone.
+ */
+#define RESTSIGN_ERR_REDIS_UNAVAILABLE 70
+
+/**
+ * Redis did not answer within the timeout (connect, read or write; 1 s unless the URL sets
+ * `timeout_ms`).
+ */
+#define RESTSIGN_ERR_REDIS_TIMEOUT 71
+
+/**
+ * Redis refused the credentials: wrong or missing password, unknown user, or no permission.
+ */
+#define RESTSIGN_ERR_REDIS_AUTH 72
+
+/**
+ * restsign's Lua script failed on the Redis server.
+ */
+#define RESTSIGN_ERR_REDIS_SCRIPT 73
+
+/**
+ * A value in Redis (or a reply) is not a decimal number from 0 to 2^63 - 1.
+ */
+#define RESTSIGN_ERR_REDIS_BAD_VALUE 74
+
+/**
+ * The Redis URL is invalid, or its scheme is not redis, redis+unix or unix.
+ */
+#define RESTSIGN_ERR_REDIS_URL 75
+
+/**
+ * A rediss URL (Redis over TLS): not supported by this build.
+ */
+#define RESTSIGN_ERR_REDIS_TLS_UNSUPPORTED 76
+
+/**
+ * The key's nonce counter in Redis was made for another nonce unit.
+ */
+#define RESTSIGN_ERR_REDIS_UNIT_MISMATCH 77
+
+/**
+ * This library was built without Redis support (cargo feature `redis`, CMake `RESTSIGN_REDIS`).
+ */
+#define RESTSIGN_ERR_REDIS_NOT_BUILT 78
+
+/**
+ * The Redis server refused the command: read-only replica, loading, out of memory, busy.
+ */
+#define RESTSIGN_ERR_REDIS_SERVER 79
+
 #ifdef __cplusplus
 extern "C" {
 #endif /* __cplusplus */
@@ -527,6 +581,56 @@ RESTSIGN_MUST_USE restsign_status restsign_nonce_next(const restsign_nonce *nonc
  * `nonce` NULL or a live handle, not used again afterwards.
  */
 void restsign_nonce_free(restsign_nonce *nonce);
+
+/**
+ * A source shared by every process on every host that reaches the same Redis server: each draw
+ * is one atomic Lua script on the server, `max(now, last + 1)` in `unit` with `now` from the
+ * server's clock (`TIME`), so hosts with skewed clocks agree. The counter lives under
+ * `restsign:nonce:<32 hex digits>` (a hash of `key`, never the key itself; the same digits as the
+ * key's default state file `nonce-<digits>`); see `restsign_nonce_new_redis_prefix` to choose the
+ * prefix.
+ *
+ * `url` (not NUL-terminated, `url_len` bytes): `redis://[user:password@]host:port/db`,
+ * `redis+unix:///path?db=N&pass=...` or `unix:///path`; `rediss://` gives
+ * `RESTSIGN_ERR_REDIS_TLS_UNSUPPORTED`. `?timeout_ms=N` sets the connect, read and write
+ * timeout (default 1000). Only the URL is checked here (`RESTSIGN_ERR_REDIS_URL`): the first
+ * draw connects, and a draw after a failure connects again.
+ *
+ * Failure is loud: a draw returns `RESTSIGN_ERR_REDIS_UNAVAILABLE`, `_TIMEOUT`, `_AUTH`,
+ * `_SCRIPT`, `_BAD_VALUE`, `_UNIT_MISMATCH` or `_SERVER` (codes 70 to 79) and no nonce; restsign
+ * never falls back to a local clock or file. Draws through one handle are serialised on its
+ * connection; a value not above the handle's previous one (Redis lost its data and its clock is
+ * behind) is `RESTSIGN_ERR_NONCE_NOT_INCREASING`. A handle made before `fork()` may be used in
+ * parent and children: each process opens its own connection. Without the cargo feature `redis`
+ * every call returns `RESTSIGN_ERR_REDIS_NOT_BUILT`.
+ *
+ * # Safety
+ * `url` and `key` valid for their lengths (or NULL with length 0); `out` NULL or writable.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_nonce_new_redis(const char *url,
+                                         size_t url_len,
+                                         const char *key,
+                                         size_t key_len,
+                                         int32_t unit,
+                                         restsign_nonce **out);
+
+/**
+ * As `restsign_nonce_new_redis`, with the key names under `prefix` (`prefix_len` bytes; NULL
+ * with 0 means the default `restsign:`), e.g. one prefix per desk sharing a Redis server.
+ *
+ * # Safety
+ * As for `restsign_nonce_new_redis`; `prefix` valid for `prefix_len` bytes (or NULL with 0).
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_nonce_new_redis_prefix(const char *url,
+                                                size_t url_len,
+                                                const char *prefix,
+                                                size_t prefix_len,
+                                                const char *key,
+                                                size_t key_len,
+                                                int32_t unit,
+                                                restsign_nonce **out);
 
 /**
  * The built-in preset called `name` (`name_len` bytes, e.g. `"okx"`; see `restsign_scheme_name`;
@@ -1123,6 +1227,31 @@ restsign_status restsign_verifier_new_lookup_shared(const char *scheme,
                                                     restsign_verifier **out);
 
 /**
+ * Moves the verifier's replay state into the Redis server at `url` (`url_len` bytes, URLs as
+ * for `restsign_nonce_new_redis`), so that every verifier on every host using the same server
+ * and prefix accepts each nonce at most once: each check-and-set is one atomic Lua script on the
+ * server. Keys live under `<prefix>verify:<32 hex digits>` (a hash of scheme and key); `prefix`
+ * (`prefix_len` bytes) NULL with 0 means `restsign:`. Replay state the verifier kept before is
+ * not carried over.
+ *
+ * Only the URL is checked here (`RESTSIGN_ERR_REDIS_URL`, `_TLS_UNSUPPORTED`); each check
+ * connects as needed, and a check that cannot use Redis returns its error (codes 70 to 79), not a
+ * verdict, and accepts nothing. Without the cargo feature `redis`: `RESTSIGN_ERR_REDIS_NOT_BUILT`.
+ *
+ * Call it right after making the verifier, before any other thread uses it: it must not run
+ * at the same time as any other call on `v`.
+ *
+ * # Safety
+ * `v` NULL or live and not in use by another thread; `url`/`prefix` valid for their lengths.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_set_replay_redis(restsign_verifier *v,
+                                                   const char *url,
+                                                   size_t url_len,
+                                                   const char *prefix,
+                                                   size_t prefix_len);
+
+/**
  * Adds a key (or replaces its secret; its replay state is kept). Errors as for
  * `restsign_verifier_new`.
  *
@@ -1149,8 +1278,8 @@ restsign_status restsign_verifier_add_key(const restsign_verifier *v,
  *
  * Returns `RESTSIGN_OK` when the request is correctly signed by a known key and its nonce is
  * fresh (the nonce is then recorded), else `RESTSIGN_ERR_BAD_SIGNATURE`,
- * `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument
- * and state-file errors have their own codes. The signature is checked (in constant time) before
+ * `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument,
+ * state-file and Redis errors (70 to 79) have their own codes, and record nothing. The signature is checked (in constant time) before
  * the nonce is recorded: a forged request never moves the replay state. `verdict` (may be NULL)
  * receives the details. Like libsodium's `_verify`, the result must be used (warn_unused_result).
  *

@@ -85,6 +85,26 @@ pub enum Error {
     StateChanged,
     /// No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
     StateNoHome,
+    /// Redis could not be reached: connection refused or closed, socket missing, server gone.
+    RedisUnavailable,
+    /// Redis did not answer within the timeout (connect, read or write).
+    RedisTimeout,
+    /// Redis refused the credentials (wrong password or user, none given, or no permission).
+    RedisAuth,
+    /// restsign's Lua script failed on the Redis server.
+    RedisScript,
+    /// A value in Redis (or a reply) is not the decimal number restsign stores.
+    RedisBadValue,
+    /// The Redis URL is not valid (or not one of redis://, redis+unix://, unix://).
+    RedisUrl,
+    /// `rediss://` (TLS) is not supported by this build.
+    RedisTlsUnsupported,
+    /// The key's counter in Redis was made for another nonce unit.
+    RedisUnitMismatch,
+    /// This library was built without Redis support (cargo feature `redis`).
+    RedisNotBuilt,
+    /// The Redis server refused the command (read-only replica, loading, out of memory, busy, …).
+    RedisServer,
 }
 
 impl Error {
@@ -147,6 +167,20 @@ impl Error {
             Error::StateNoHome => {
                 c"no state directory: set $XDG_STATE_HOME or $HOME, or give a state file path"
             }
+            Error::RedisUnavailable => c"Redis is unreachable: connection refused or closed (server down?)",
+            Error::RedisTimeout => c"Redis did not answer within the timeout",
+            Error::RedisAuth => c"Redis refused the credentials (wrong or missing password, or no permission)",
+            Error::RedisScript => c"restsign's Lua script failed on the Redis server",
+            Error::RedisBadValue => {
+                c"Redis holds or returned a value that is not a nonce (a decimal number up to 2^63-1)"
+            }
+            Error::RedisUrl => {
+                c"invalid Redis URL (redis://[user:password@]host:port/db, redis+unix:///path or unix:///path)"
+            }
+            Error::RedisTlsUnsupported => c"rediss:// (TLS) is not supported by this build of restsign",
+            Error::RedisUnitMismatch => c"the key's nonce counter in Redis was made for another nonce unit",
+            Error::RedisNotBuilt => c"this restsign was built without Redis support (cargo feature redis)",
+            Error::RedisServer => c"the Redis server refused the command (read-only, loading, out of memory or busy)",
         }
     }
 }

@@ -20,6 +20,8 @@ pub mod ffi;
 mod mac;
 pub mod nonce;
 pub mod recipe;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod request;
 mod signer;
 mod state;

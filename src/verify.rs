@@ -214,6 +214,10 @@ pub enum ReplayState {
     /// One state file per key in this directory, shared by every process that uses it
     /// (see [`Verifier::state_path`]).
     Dir(PathBuf),
+    /// In a Redis server, shared by every process on every host that uses it
+    /// (see [`Verifier::replay_redis`]).
+    #[cfg(feature = "redis")]
+    Redis(Arc<crate::redis::RedisReplay>),
 }
 
 /// What a key lookup answers: the key's secret, `Ok(None)` for a key it does not know, or
@@ -288,6 +292,35 @@ impl Verifier {
         Ok(self)
     }
 
+    /// Keeps the replay state in the Redis server at `url` (see [`crate::redis`] for URLs and key
+    /// names; `prefix` defaults to `restsign:`), shared by every verifier on every host that uses
+    /// it: each check-and-set is one atomic script on the server. Only the URL is checked here
+    /// ([`crate::redis::RedisReplay::ping`] tries the connection); a check that cannot reach Redis
+    /// is an `Err` (one of the `Error::Redis*`), never a verdict.
+    #[cfg(feature = "redis")]
+    pub fn replay_redis(mut self, url: &str, prefix: Option<&str>) -> Result<Verifier, Error> {
+        self.set_replay_redis(url, prefix)?;
+        Ok(self)
+    }
+
+    /// [`Verifier::replay_redis`] in place (for the C API, whose handle is already made). While
+    /// the state is in Redis, counters given to [`Verifier::add_key_with_counter`] are not used.
+    #[cfg(feature = "redis")]
+    pub fn set_replay_redis(&mut self, url: &str, prefix: Option<&str>) -> Result<(), Error> {
+        self.state = ReplayState::Redis(Arc::new(crate::redis::RedisReplay::open(url, prefix)?));
+        Ok(())
+    }
+
+    /// The Redis replay state, if the verifier keeps it there: timestamp recipes record the
+    /// signatures seen inside their window through [`crate::redis::RedisReplay::first_seen`].
+    #[cfg(feature = "redis")]
+    pub fn redis_replay(&self) -> Option<&crate::redis::RedisReplay> {
+        match &self.state {
+            ReplayState::Redis(redis) => Some(redis),
+            _ => None,
+        }
+    }
+
     /// Asks `lookup(key)` for the secret of a key not in the table (a database, a vault…). It is
     /// called for every request with such a key, from the checking thread (so possibly from several
     /// threads at once); see [`LookupResult`].
@@ -324,17 +357,21 @@ impl Verifier {
     /// Distinct from a signer's nonce file, so a client and a server on one host never share one.
     pub fn state_path(&self, key: &[u8]) -> Option<PathBuf> {
         let ReplayState::Dir(dir) = &self.state else { return None };
+        Some(dir.join(format!("verify-{}", self.state_name(key))))
+    }
+
+    /// What names `key`'s replay state, in a file or in Redis: a hash of scheme and key.
+    fn state_name(&self, key: &[u8]) -> String {
         let mut hash = Sha256::new();
         hash.update(b"restsign verifier state v1\0");
         hash.update(self.scheme.name.as_bytes());
         hash.update(b"\0");
         hash.update(self.key_id(key));
-        let name: String = hash.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect();
-        Some(dir.join(format!("verify-{name}")))
+        hash.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Checks one request. `Err` only when the request could not be checked: the replay state
-    /// cannot be read or written (a state file error) or the key lookup failed
+    /// cannot be read or written (a state file or Redis error) or the key lookup failed
     /// ([`Error::KeyLookupFailed`]); every verdict about the request itself is an `Ok`.
     pub fn check(&self, received: &Received<'_>) -> Result<Verdict, Error> {
         match self.check_inner(received) {
@@ -398,22 +435,29 @@ impl Verifier {
             (Some(field), None) => self.field_nonce(received.method, payload, &field.name)?,
             (None, None) => unreachable!("a verifier's recipe has a nonce header or parameter"),
         };
-        let counter = self.counter(&key).map_err(Rejection::Unchecked)?;
+        let replay = self.replay(&key).map_err(Rejection::Unchecked)?;
         let Some(nonce) = nonce else {
             if scheme.nonce_optional {
-                return match counter.last().map_err(Rejection::Unchecked)? {
+                return match replay.last().map_err(Rejection::Unchecked)? {
                     0 => Ok(Verdict::Valid { key, nonce: None }),
                     _ => Err(Malformed::NonceRequired.into()),
                 };
             }
             return Err(Malformed::MissingNonce.into());
         };
-        if counter.accept(nonce).map_err(Rejection::Unchecked)? {
-            Ok(Verdict::Valid { key, nonce: Some(nonce) })
-        } else {
-            let last = counter.last().map_err(Rejection::Unchecked)?;
-            Ok(Verdict::StaleNonce { key, nonce, last })
+        match replay.accept(nonce).map_err(Rejection::Unchecked)? {
+            None => Ok(Verdict::Valid { key, nonce: Some(nonce) }),
+            Some(last) => Ok(Verdict::StaleNonce { key, nonce, last }),
         }
+    }
+
+    /// Where `key`'s last accepted nonce lives.
+    fn replay(&self, key: &[u8]) -> Result<KeyReplay, Error> {
+        #[cfg(feature = "redis")]
+        if let ReplayState::Redis(redis) = &self.state {
+            return Ok(KeyReplay::Redis(redis.clone(), self.state_name(key)));
+        }
+        self.counter(key).map(KeyReplay::Local)
     }
 
     /// The nonce in the payload's field or JSON member, if there is one.
@@ -467,6 +511,38 @@ impl Verifier {
         });
         counters.insert(key.to_vec(), counter.clone());
         Ok(counter)
+    }
+}
+
+/// One key's replay state: a [`Counter`] (memory or state file), or a key in Redis.
+enum KeyReplay {
+    Local(Arc<Counter>),
+    #[cfg(feature = "redis")]
+    Redis(Arc<crate::redis::RedisReplay>, String),
+}
+
+impl KeyReplay {
+    fn last(&self) -> Result<u64, Error> {
+        match self {
+            KeyReplay::Local(counter) => counter.last(),
+            #[cfg(feature = "redis")]
+            KeyReplay::Redis(redis, name) => redis.last(name),
+        }
+    }
+
+    /// Records `nonce` if fresh (`None`); else `Some(last accepted)`.
+    fn accept(&self, nonce: u64) -> Result<Option<u64>, Error> {
+        match self {
+            KeyReplay::Local(counter) => match counter.accept(nonce)? {
+                true => Ok(None),
+                false => counter.last().map(Some),
+            },
+            #[cfg(feature = "redis")]
+            KeyReplay::Redis(redis, name) => match redis.accept(name, nonce)? {
+                crate::redis::Accepted::Yes => Ok(None),
+                crate::redis::Accepted::Stale { last } => Ok(Some(last)),
+            },
+        }
     }
 }
 

@@ -177,3 +177,30 @@ fn crosscheck_with_python() {
     let output = run(cmd);
     assert!(String::from_utf8_lossy(&output.stdout).contains(" 0 failed"));
 }
+
+/// The Redis calls (`restsign_nonce_new_redis`, `restsign_verifier_set_replay_redis`) against a
+/// real redis-server that tests/c/with-redis starts for the program; and under valgrind.
+#[cfg(feature = "redis")]
+#[test]
+fn test_redis_and_under_valgrind() {
+    #[path = "support/redis_server.rs"]
+    mod redis_server;
+    if !redis_server::available() {
+        return;
+    }
+    let exe = build("test_redis.c");
+    let with_redis = || Command::new(Path::new(ROOT).join("tests/c/with-redis"));
+    let mut cmd = with_redis();
+    cmd.arg(&exe);
+    run(cmd);
+    if !found("valgrind") {
+        assert!(std::env::var_os("RESTSIGN_REQUIRE_VALGRIND").is_none(), "valgrind is required but not on PATH");
+        notice("SKIPPED test_redis under valgrind: valgrind is not on PATH");
+        return;
+    }
+    let mut cmd = with_redis();
+    cmd.args(["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--error-exitcode=99"])
+        .arg(format!("--suppressions={ROOT}/tests/c/valgrind.supp"))
+        .arg(&exe);
+    run(cmd);
+}

@@ -47,6 +47,22 @@ restsign_status restsign_nonce_next(const restsign_nonce *nonce, uint64_t *out);
 
 void restsign_nonce_free(restsign_nonce *nonce);
 
+restsign_status restsign_nonce_new_redis(const char *url,
+                                         size_t url_len,
+                                         const char *key,
+                                         size_t key_len,
+                                         int32_t unit,
+                                         restsign_nonce **out);
+
+restsign_status restsign_nonce_new_redis_prefix(const char *url,
+                                                size_t url_len,
+                                                const char *prefix,
+                                                size_t prefix_len,
+                                                const char *key,
+                                                size_t key_len,
+                                                int32_t unit,
+                                                restsign_nonce **out);
+
 restsign_status restsign_recipe_preset(const char *name,
                                        size_t name_len,
                                        restsign_recipe **out);
@@ -239,6 +255,12 @@ restsign_status restsign_verifier_new_lookup_shared(const char *scheme,
                                                     void *user_data,
                                                     const char *state_dir,
                                                     restsign_verifier **out);
+
+restsign_status restsign_verifier_set_replay_redis(restsign_verifier *v,
+                                                   const char *url,
+                                                   size_t url_len,
+                                                   const char *prefix,
+                                                   size_t prefix_len);
 
 restsign_status restsign_verifier_add_key(const restsign_verifier *v,
                                           const char *key,

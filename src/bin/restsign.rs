@@ -202,6 +202,10 @@ struct SignArgs {
     /// $XDG_STATE_HOME/restsign, default ~/.local/state/restsign].
     #[arg(long, value_name = "PATH", conflicts_with = "nonce")]
     nonce_file: Option<PathBuf>,
+    /// Draw the nonce from Redis (redis://[user:password@]host:port/db, unix:///path), shared by
+    /// every host signing with this key.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["nonce", "nonce_file"])]
+    nonce_redis: Option<String>,
     /// How to print the signed request.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -255,6 +259,9 @@ struct VerifyArgs {
     /// The received query string (without `?`).
     #[arg(long)]
     query: Option<String>,
+    /// Check the nonce against (and record it in) the replay state in Redis shared with servers.
+    #[arg(long, value_name = "URL")]
+    replay_redis: Option<String>,
 }
 
 #[derive(Args)]
@@ -275,6 +282,10 @@ struct ServeArgs {
     /// Directory of replay state files, one per key, shared with other servers using it.
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Replay state in Redis (redis://[user:password@]host:port/db, unix:///path), shared with
+    /// every server on every host using it.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["state_file", "state_dir"])]
+    replay_redis: Option<String>,
     /// Worker threads of the server's runtime (connections are tasks shared among them).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: u16,
@@ -329,6 +340,46 @@ enum Failure {
 
 fn usage(e: impl std::fmt::Display) -> Failure {
     Failure::Usage(e.to_string())
+}
+
+/// Is `e` one of the Redis failures (a runtime error, not a usage error)?
+fn is_redis(e: restsign::Error) -> bool {
+    use restsign::Error::*;
+    matches!(
+        e,
+        RedisUnavailable | RedisTimeout | RedisAuth | RedisScript | RedisBadValue | RedisUnitMismatch | RedisServer
+    )
+}
+
+/// The Redis nonce source for `key` (the URL is not echoed: it may hold a password).
+#[cfg(feature = "redis")]
+fn redis_nonce(
+    url: &str,
+    key: &[u8],
+    unit: restsign::recipe::NonceUnit,
+) -> Result<Arc<dyn restsign::NonceSource>, Failure> {
+    let source = restsign::redis::RedisNonce::new(url, key, unit).map_err(|e| usage(format!("--nonce-redis: {e}")))?;
+    Ok(Arc::new(source))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_nonce(_: &str, _: &[u8], _: restsign::recipe::NonceUnit) -> Result<Arc<dyn restsign::NonceSource>, Failure> {
+    Err(usage(format!("--nonce-redis: {}", restsign::Error::RedisNotBuilt)))
+}
+
+/// `verifier` with its replay state in Redis, the server tried now so that a bad URL, password
+/// or address fails at start-up rather than on the first request.
+#[cfg(feature = "redis")]
+fn with_redis_replay(verifier: restsign::Verifier, url: &str) -> Result<restsign::Verifier, Failure> {
+    let verifier = verifier.replay_redis(url, None).map_err(|e| usage(format!("--replay-redis: {e}")))?;
+    let redis = verifier.redis_replay().expect("set just above");
+    redis.ping().map_err(|e| Failure::Runtime(format!("--replay-redis: {e}")))?;
+    Ok(verifier)
+}
+
+#[cfg(not(feature = "redis"))]
+fn with_redis_replay(_: restsign::Verifier, _: &str) -> Result<restsign::Verifier, Failure> {
+    Err(usage(format!("--replay-redis: {}", restsign::Error::RedisNotBuilt)))
 }
 
 fn main() -> ExitCode {

@@ -144,6 +144,29 @@ pub const RESTSIGN_ERR_NO_KEY: restsign_status = 45;
 /// The verdict has not been through `restsign_verifier_check` yet.
 pub const RESTSIGN_ERR_NOT_CHECKED: restsign_status = 46;
 
+// Redis (70 to 79): nonces and replay state shared through a Redis server.
+/// Redis could not be reached: connection refused or closed, socket missing, server gone.
+pub const RESTSIGN_ERR_REDIS_UNAVAILABLE: restsign_status = 70;
+/// Redis did not answer within the timeout (connect, read or write; 1 s unless the URL sets
+/// `timeout_ms`).
+pub const RESTSIGN_ERR_REDIS_TIMEOUT: restsign_status = 71;
+/// Redis refused the credentials: wrong or missing password, unknown user, or no permission.
+pub const RESTSIGN_ERR_REDIS_AUTH: restsign_status = 72;
+/// restsign's Lua script failed on the Redis server.
+pub const RESTSIGN_ERR_REDIS_SCRIPT: restsign_status = 73;
+/// A value in Redis (or a reply) is not a decimal number from 0 to 2^63 - 1.
+pub const RESTSIGN_ERR_REDIS_BAD_VALUE: restsign_status = 74;
+/// The Redis URL is invalid, or its scheme is not redis, redis+unix or unix.
+pub const RESTSIGN_ERR_REDIS_URL: restsign_status = 75;
+/// A rediss URL (Redis over TLS): not supported by this build.
+pub const RESTSIGN_ERR_REDIS_TLS_UNSUPPORTED: restsign_status = 76;
+/// The key's nonce counter in Redis was made for another nonce unit.
+pub const RESTSIGN_ERR_REDIS_UNIT_MISMATCH: restsign_status = 77;
+/// This library was built without Redis support (cargo feature `redis`, CMake `RESTSIGN_REDIS`).
+pub const RESTSIGN_ERR_REDIS_NOT_BUILT: restsign_status = 78;
+/// The Redis server refused the command: read-only replica, loading, out of memory, busy.
+pub const RESTSIGN_ERR_REDIS_SERVER: restsign_status = 79;
+
 /// Compile-time bound on a header scheme's signature text (SHA-512 as hex), without the NUL.
 pub const RESTSIGN_MAX_TAG_LEN: usize = 128;
 const _: () = assert!(RESTSIGN_MAX_TAG_LEN == crate::MAX_TAG_TEXT_LEN);
@@ -188,12 +211,22 @@ pub(crate) fn status_of(err: Error) -> restsign_status {
         Error::StateNotRegular => RESTSIGN_ERR_STATE_NOT_REGULAR,
         Error::StateChanged => RESTSIGN_ERR_STATE_CHANGED,
         Error::StateNoHome => RESTSIGN_ERR_STATE_NO_HOME,
+        Error::RedisUnavailable => RESTSIGN_ERR_REDIS_UNAVAILABLE,
+        Error::RedisTimeout => RESTSIGN_ERR_REDIS_TIMEOUT,
+        Error::RedisAuth => RESTSIGN_ERR_REDIS_AUTH,
+        Error::RedisScript => RESTSIGN_ERR_REDIS_SCRIPT,
+        Error::RedisBadValue => RESTSIGN_ERR_REDIS_BAD_VALUE,
+        Error::RedisUrl => RESTSIGN_ERR_REDIS_URL,
+        Error::RedisTlsUnsupported => RESTSIGN_ERR_REDIS_TLS_UNSUPPORTED,
+        Error::RedisUnitMismatch => RESTSIGN_ERR_REDIS_UNIT_MISMATCH,
+        Error::RedisNotBuilt => RESTSIGN_ERR_REDIS_NOT_BUILT,
+        Error::RedisServer => RESTSIGN_ERR_REDIS_SERVER,
         Error::Internal => RESTSIGN_ERR_INTERNAL,
     }
 }
 
 /// Every core error, for `restsign_strerror`'s reverse lookup (one value per variant).
-const CORE_ERRORS: [Error; 38] = [
+const CORE_ERRORS: [Error; 48] = [
     Error::UnknownScheme,
     Error::EmptySecret,
     Error::SecretNotBase64,
@@ -231,6 +264,16 @@ const CORE_ERRORS: [Error; 38] = [
     Error::StateNotRegular,
     Error::StateChanged,
     Error::StateNoHome,
+    Error::RedisUnavailable,
+    Error::RedisTimeout,
+    Error::RedisAuth,
+    Error::RedisScript,
+    Error::RedisBadValue,
+    Error::RedisUrl,
+    Error::RedisTlsUnsupported,
+    Error::RedisUnitMismatch,
+    Error::RedisNotBuilt,
+    Error::RedisServer,
     Error::Internal,
 ];
 
@@ -314,6 +357,18 @@ pub(crate) unsafe fn bytes_arg<'a>(ptr: *const c_char, len: usize) -> Result<&'a
     }
     // SAFETY: non-NULL, length bounded, validity promised by the caller.
     Ok(unsafe { std::slice::from_raw_parts(ptr.cast(), len) })
+}
+
+/// `len` bytes at `ptr` that must be UTF-8 (`invalid` otherwise); NULL is fine when `len` is 0.
+///
+/// # Safety
+/// As for [`bytes_arg`].
+pub(crate) unsafe fn utf8_arg<'a>(
+    ptr: *const c_char,
+    len: usize,
+    invalid: restsign_status,
+) -> Result<&'a str, restsign_status> {
+    std::str::from_utf8(unsafe { bytes_arg(ptr, len) }?).map_err(|_| invalid)
 }
 
 /// A NUL-terminated string argument; `invalid` is returned if it is not UTF-8.

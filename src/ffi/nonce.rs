@@ -9,9 +9,12 @@ use std::sync::Arc;
 
 /// A source of strictly increasing nonces. Opaque.
 ///
-/// Thread safety: any number of threads may draw from one source at once. A file source is also
-/// shared by every process that opens the same state file. Signers made with a source keep their
-/// own reference to it, so it may be freed while they live.
+/// Thread safety: any number of threads may draw from one source at once (lock-free for the
+/// memory source; the file source takes the file's lock for each draw; a Redis source serialises
+/// the draws of one handle on its connection).
+/// A file source is also shared by every process that opens the same state file, a Redis source
+/// by every process on every host that uses the same server, prefix and key. Signers made with a
+/// source keep their own reference to it, so it may be freed while they live.
 ///
 /// Where state lives: signers without a source of their own, and `restsign_nonce_new_file` with a
 /// NULL path, use the per-key file `nonce-<hash of the key>-<unit>` in the state directory,
@@ -236,4 +239,129 @@ pub unsafe extern "C" fn restsign_nonce_next(nonce: *const restsign_nonce, out: 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn restsign_nonce_free(nonce: *mut restsign_nonce) {
     unsafe { free_boxed(nonce.cast::<Source>()) }
+}
+
+/// A source shared by every process on every host that reaches the same Redis server: each draw
+/// is one atomic Lua script on the server, `max(now, last + 1)` in `unit` with `now` from the
+/// server's clock (`TIME`), so hosts with skewed clocks agree. The counter lives under
+/// `restsign:nonce:<32 hex digits>` (a hash of `key`, never the key itself; the same digits as the
+/// key's default state file `nonce-<digits>`); see `restsign_nonce_new_redis_prefix` to choose the
+/// prefix.
+///
+/// `url` (not NUL-terminated, `url_len` bytes): `redis://[user:password@]host:port/db`,
+/// `redis+unix:///path?db=N&pass=...` or `unix:///path`; `rediss://` gives
+/// `RESTSIGN_ERR_REDIS_TLS_UNSUPPORTED`. `?timeout_ms=N` sets the connect, read and write
+/// timeout (default 1000). Only the URL is checked here (`RESTSIGN_ERR_REDIS_URL`): the first
+/// draw connects, and a draw after a failure connects again.
+///
+/// Failure is loud: a draw returns `RESTSIGN_ERR_REDIS_UNAVAILABLE`, `_TIMEOUT`, `_AUTH`,
+/// `_SCRIPT`, `_BAD_VALUE`, `_UNIT_MISMATCH` or `_SERVER` (codes 70 to 79) and no nonce; restsign
+/// never falls back to a local clock or file. Draws through one handle are serialised on its
+/// connection; a value not above the handle's previous one (Redis lost its data and its clock is
+/// behind) is `RESTSIGN_ERR_NONCE_NOT_INCREASING`. A handle made before `fork()` may be used in
+/// parent and children: each process opens its own connection. Without the cargo feature `redis`
+/// every call returns `RESTSIGN_ERR_REDIS_NOT_BUILT`.
+///
+/// # Safety
+/// `url` and `key` valid for their lengths (or NULL with length 0); `out` NULL or writable.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_new_redis(
+    url: *const c_char,
+    url_len: usize,
+    key: *const c_char,
+    key_len: usize,
+    unit: i32,
+    out: *mut *mut restsign_nonce,
+) -> restsign_status {
+    unsafe { restsign_nonce_new_redis_prefix(url, url_len, std::ptr::null(), 0, key, key_len, unit, out) }
+}
+
+/// As `restsign_nonce_new_redis`, with the key names under `prefix` (`prefix_len` bytes; NULL
+/// with 0 means the default `restsign:`), e.g. one prefix per desk sharing a Redis server.
+///
+/// # Safety
+/// As for `restsign_nonce_new_redis`; `prefix` valid for `prefix_len` bytes (or NULL with 0).
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_nonce_new_redis_prefix(
+    url: *const c_char,
+    url_len: usize,
+    prefix: *const c_char,
+    prefix_len: usize,
+    key: *const c_char,
+    key_len: usize,
+    unit: i32,
+    out: *mut *mut restsign_nonce,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe { clear_out(out) }?;
+        let url = unsafe { utf8_arg(url, url_len, RESTSIGN_ERR_REDIS_URL) }?;
+        let prefix = unsafe { utf8_arg(prefix, prefix_len, RESTSIGN_ERR_REDIS_URL) }?;
+        let key = unsafe { bytes_arg(key, key_len) }?;
+        let unit = unit_arg(unit)?;
+        let source = redis_source(url, prefix, key, unit).map_err(status_of)?;
+        unsafe { nonce_handle(source, out) };
+        Ok(())
+    })
+}
+
+#[cfg(feature = "redis")]
+fn redis_source(url: &str, prefix: &str, key: &[u8], unit: NonceUnit) -> Result<Source, crate::Error> {
+    let prefix = if prefix.is_empty() { crate::redis::DEFAULT_PREFIX } else { prefix };
+    Ok(Arc::new(crate::redis::RedisNonce::with_prefix(url, prefix, key, unit)?))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_source(_: &str, _: &str, _: &[u8], _: NonceUnit) -> Result<Source, crate::Error> {
+    Err(crate::Error::RedisNotBuilt)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Built without the feature (`cargo test --lib --no-default-features`): the calls exist and
+    /// say so, for a source and for a verifier.
+    #[cfg(not(feature = "redis"))]
+    #[test]
+    fn redis_calls_say_not_built() {
+        let url = "redis://127.0.0.1:6379/0";
+        let mut out = std::ptr::null_mut();
+        let st = unsafe {
+            restsign_nonce_new_redis(
+                url.as_ptr().cast(),
+                url.len(),
+                c"k".as_ptr(),
+                1,
+                RESTSIGN_NONCE_UNIT_MILLIS,
+                &mut out,
+            )
+        };
+        assert_eq!((st, out.is_null()), (RESTSIGN_ERR_REDIS_NOT_BUILT, true));
+        let mut v = std::ptr::null_mut();
+        let st = unsafe { restsign_verifier_new(c"viabtc".as_ptr(), c"k".as_ptr(), 1, c"s".as_ptr(), 1, &mut v) };
+        assert_eq!(st, RESTSIGN_OK);
+        let st = unsafe { restsign_verifier_set_replay_redis(v, url.as_ptr().cast(), url.len(), std::ptr::null(), 0) };
+        assert_eq!(st, RESTSIGN_ERR_REDIS_NOT_BUILT);
+        unsafe { restsign_verifier_free(v) };
+    }
+
+    /// Bad arguments are statuses, with or without the feature.
+    #[test]
+    fn redis_arguments_are_checked() {
+        let mut out = std::ptr::null_mut();
+        let st = unsafe {
+            restsign_nonce_new_redis(std::ptr::null(), 3, c"k".as_ptr(), 1, RESTSIGN_NONCE_UNIT_MILLIS, &mut out)
+        };
+        assert_eq!(st, RESTSIGN_ERR_NULL_WITH_LENGTH);
+        let url = b"redis://\xff";
+        let st = unsafe { restsign_nonce_new_redis(url.as_ptr().cast(), url.len(), c"k".as_ptr(), 1, 2, &mut out) };
+        assert_eq!(st, RESTSIGN_ERR_REDIS_URL, "not UTF-8");
+        let st = unsafe { restsign_nonce_new_redis(c"redis://h".as_ptr(), 9, c"k".as_ptr(), 1, 42, &mut out) };
+        assert_eq!(st, RESTSIGN_ERR_INVALID_UNIT);
+        let st =
+            unsafe { restsign_nonce_new_redis(c"redis://h".as_ptr(), 9, c"k".as_ptr(), 1, 2, std::ptr::null_mut()) };
+        assert_eq!(st, RESTSIGN_ERR_NULL_ARGUMENT);
+    }
 }

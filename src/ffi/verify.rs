@@ -262,6 +262,50 @@ pub unsafe extern "C" fn restsign_verifier_new_lookup_shared(
     ffi_boundary!({ unsafe { new_verifier(scheme, Some(state_dir), out, with_lookup(lookup, user_data)) } })
 }
 
+/// Moves the verifier's replay state into the Redis server at `url` (`url_len` bytes, URLs as
+/// for `restsign_nonce_new_redis`), so that every verifier on every host using the same server
+/// and prefix accepts each nonce at most once: each check-and-set is one atomic Lua script on the
+/// server. Keys live under `<prefix>verify:<32 hex digits>` (a hash of scheme and key); `prefix`
+/// (`prefix_len` bytes) NULL with 0 means `restsign:`. Replay state the verifier kept before is
+/// not carried over.
+///
+/// Only the URL is checked here (`RESTSIGN_ERR_REDIS_URL`, `_TLS_UNSUPPORTED`); each check
+/// connects as needed, and a check that cannot use Redis returns its error (codes 70 to 79), not a
+/// verdict, and accepts nothing. Without the cargo feature `redis`: `RESTSIGN_ERR_REDIS_NOT_BUILT`.
+///
+/// Call it right after making the verifier, before any other thread uses it: it must not run
+/// at the same time as any other call on `v`.
+///
+/// # Safety
+/// `v` NULL or live and not in use by another thread; `url`/`prefix` valid for their lengths.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_set_replay_redis(
+    v: *mut restsign_verifier,
+    url: *const c_char,
+    url_len: usize,
+    prefix: *const c_char,
+    prefix_len: usize,
+) -> restsign_status {
+    ffi_boundary!({
+        // SAFETY: non-NULL handles are Box<Verifier>; the caller guarantees no other use meanwhile.
+        let verifier = unsafe { v.cast::<Verifier>().as_mut() }.ok_or(RESTSIGN_ERR_NULL_HANDLE)?;
+        let url = unsafe { utf8_arg(url, url_len, RESTSIGN_ERR_REDIS_URL) }?;
+        let prefix = unsafe { utf8_arg(prefix, prefix_len, RESTSIGN_ERR_REDIS_URL) }?;
+        set_replay_redis(verifier, url, prefix).map_err(status_of)
+    })
+}
+
+#[cfg(feature = "redis")]
+fn set_replay_redis(verifier: &mut Verifier, url: &str, prefix: &str) -> Result<(), crate::Error> {
+    verifier.set_replay_redis(url, Some(prefix).filter(|p| !p.is_empty()))
+}
+
+#[cfg(not(feature = "redis"))]
+fn set_replay_redis(_: &mut Verifier, _: &str, _: &str) -> Result<(), crate::Error> {
+    Err(crate::Error::RedisNotBuilt)
+}
+
 /// Adds a key (or replaces its secret; its replay state is kept). Errors as for
 /// `restsign_verifier_new`.
 ///
@@ -295,8 +339,8 @@ pub unsafe extern "C" fn restsign_verifier_add_key(
 ///
 /// Returns `RESTSIGN_OK` when the request is correctly signed by a known key and its nonce is
 /// fresh (the nonce is then recorded), else `RESTSIGN_ERR_BAD_SIGNATURE`,
-/// `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument
-/// and state-file errors have their own codes. The signature is checked (in constant time) before
+/// `RESTSIGN_ERR_STALE_NONCE`, `RESTSIGN_ERR_MALFORMED` or `RESTSIGN_ERR_UNKNOWN_KEY`; argument,
+/// state-file and Redis errors (70 to 79) have their own codes, and record nothing. The signature is checked (in constant time) before
 /// the nonce is recorded: a forged request never moves the replay state. `verdict` (may be NULL)
 /// receives the details. Like libsodium's `_verify`, the result must be used (warn_unused_result).
 ///

@@ -37,6 +37,20 @@ final class Nonce
         return new self('restsign_nonce_new_file', [$path, $key, \strlen($key), self::unit($unit)]);
     }
 
+    /**
+     * A source shared by every process on every host that reaches the same Redis server: each
+     * draw is one atomic script there, max(now, last + 1) in $unit with now from the server's
+     * clock. $url: redis://[user:password@]host:port/db, redis+unix:///path or unix:///path
+     * (?timeout_ms=N, default 1000). The counter is <prefix>nonce:<hash of $key>, $prefix
+     * "restsign:" unless given. Only the URL is checked here; a draw that cannot reach Redis
+     * throws (Status::ERR_REDIS_*), it never falls back to a local clock.
+     */
+    public static function redis(string $url, string $key, int $unit, ?string $prefix = null): self
+    {
+        $prefixLen = $prefix === null ? 0 : \strlen($prefix);
+        return new self('restsign_nonce_new_redis_prefix', [$url, \strlen($url), $prefix, $prefixLen, $key, \strlen($key), self::unit($unit)]);
+    }
+
     /** The default unit of $scheme, a NonceUnit constant. */
     public static function schemeUnit(string $scheme): int
     {

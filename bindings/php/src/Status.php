@@ -279,4 +279,55 @@ final class Status
      * The verdict has not been through `restsign_verifier_check` yet.
      */
     public const ERR_NOT_CHECKED = 46;
+
+    /**
+     * Redis could not be reached: connection refused or closed, socket missing, server gone.
+     */
+    public const ERR_REDIS_UNAVAILABLE = 70;
+
+    /**
+     * Redis did not answer within the timeout (connect, read or write; 1 s unless the URL sets
+     * `timeout_ms`).
+     */
+    public const ERR_REDIS_TIMEOUT = 71;
+
+    /**
+     * Redis refused the credentials: wrong or missing password, unknown user, or no permission.
+     */
+    public const ERR_REDIS_AUTH = 72;
+
+    /**
+     * restsign's Lua script failed on the Redis server.
+     */
+    public const ERR_REDIS_SCRIPT = 73;
+
+    /**
+     * A value in Redis (or a reply) is not a decimal number from 0 to 2^63 - 1.
+     */
+    public const ERR_REDIS_BAD_VALUE = 74;
+
+    /**
+     * The Redis URL is invalid, or its scheme is not redis, redis+unix or unix.
+     */
+    public const ERR_REDIS_URL = 75;
+
+    /**
+     * A rediss URL (Redis over TLS): not supported by this build.
+     */
+    public const ERR_REDIS_TLS_UNSUPPORTED = 76;
+
+    /**
+     * The key's nonce counter in Redis was made for another nonce unit.
+     */
+    public const ERR_REDIS_UNIT_MISMATCH = 77;
+
+    /**
+     * This library was built without Redis support (cargo feature `redis`, CMake `RESTSIGN_REDIS`).
+     */
+    public const ERR_REDIS_NOT_BUILT = 78;
+
+    /**
+     * The Redis server refused the command: read-only replica, loading, out of memory, busy.
+     */
+    public const ERR_REDIS_SERVER = 79;
 }

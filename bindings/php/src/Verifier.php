@@ -81,6 +81,19 @@ final class Verifier
     }
 
     /**
+     * Keeps the replay state in the Redis server at $url (URLs as for Nonce::redis), shared by
+     * every verifier on every host using the same server and $prefix ("restsign:" unless given):
+     * each nonce is accepted at most once across all of them. Call it before the first check.
+     * A check that cannot reach Redis throws a RestsignException (Status::ERR_REDIS_*).
+     */
+    public function replayRedis(string $url, ?string $prefix = null): self
+    {
+        $prefixLen = $prefix === null ? 0 : \strlen($prefix);
+        Library::check($this->ffi->restsign_verifier_set_replay_redis($this->handle, $url, \strlen($url), $prefix, $prefixLen));
+        return $this;
+    }
+
+    /**
      * Checks one received request: a Verdict if it is correctly signed by a known key with a
      * fresh nonce (which is then recorded).
      *

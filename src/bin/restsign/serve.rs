@@ -61,6 +61,9 @@ fn preset(name: &str) -> Arc<Recipe> {
 /// A verifier for `scheme` knowing every key of `args`, with the replay state `args` asks for.
 fn verifier_for(scheme: Arc<Recipe>, args: &ServeArgs, secrets: &[Vec<u8>]) -> Result<Verifier, Failure> {
     let mut verifier = Verifier::with_recipe(scheme.clone()).map_err(usage)?;
+    if let Some(url) = &args.replay_redis {
+        verifier = crate::with_redis_replay(verifier, url)?;
+    }
     if let Some(dir) = &args.state_dir {
         verifier = verifier
             .shared_state(dir)

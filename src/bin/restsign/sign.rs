@@ -38,7 +38,15 @@ pub(crate) fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
         request.uuid(uuid.as_bytes()).map_err(|e| usage(format!("--uuid {uuid:?}: {e}")))?;
     }
     let signed = match args.nonce {
-        Some(n) => signer.sign_request_with_nonce(&request, n),
+        Some(n) => signer.sign_request_with_nonce(&request, n).map_err(usage)?,
+        None if args.nonce_redis.is_some() && recipe.uses_nonce() => {
+            let url = args.nonce_redis.as_deref().unwrap_or_default();
+            signer = signer.with_nonce_source(crate::redis_nonce(url, key, recipe.nonce_unit)?);
+            signer.sign_request(&request).map_err(|e| match e {
+                e if crate::is_redis(e) => Failure::Runtime(format!("--nonce-redis: {e}")),
+                e => usage(e),
+            })?
+        }
         None => {
             // Each run is a new process: only the shared state file keeps two runs in one
             // millisecond from drawing the same nonce.
@@ -48,10 +56,9 @@ pub(crate) fn sign(args: SignArgs) -> Result<ExitCode, Failure> {
                     .map_err(|e| Failure::Runtime(format!("nonce state {}: {e}", path.display())))?;
                 signer = signer.with_nonce_source(Arc::new(source));
             }
-            signer.sign_request(&request)
+            signer.sign_request(&request).map_err(usage)?
         }
-    }
-    .map_err(usage)?;
+    };
     let out = match args.format {
         Format::Text => text_form(&recipe, &signed),
         Format::Curl => curl_form(&recipe, &signed)?,

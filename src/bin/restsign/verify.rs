@@ -7,7 +7,10 @@ use std::process::ExitCode;
 pub(crate) fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
     let scheme = args.recipe.load()?;
     let secret = zeroize::Zeroizing::new(args.secret.read()?);
-    let verifier = Verifier::with_recipe(scheme.clone()).map_err(usage)?;
+    let mut verifier = Verifier::with_recipe(scheme.clone()).map_err(usage)?;
+    if let Some(url) = &args.replay_redis {
+        verifier = crate::with_redis_replay(verifier, url)?;
+    }
     verifier.add_key(args.key.as_bytes(), &secret).map_err(usage)?;
     let (path, path_query) = match args.path.split_once('?') {
         Some((path, query)) => (path, Some(query)),

@@ -60,6 +60,16 @@ use constant {
     ERR_NO_EXPECTED              => 44,    # Only a verdict of `RESTSIGN_ERR_BAD_SIGNATURE` carries an expected message and signature.
     ERR_NO_KEY                   => 45,    # The verdict's request named no key (it was malformed, or the check did not run).
     ERR_NOT_CHECKED              => 46,    # The verdict has not been through `restsign_verifier_check` yet.
+    ERR_REDIS_UNAVAILABLE        => 70,    # Redis could not be reached: connection refused or closed, socket missing, server gone.
+    ERR_REDIS_TIMEOUT            => 71,    # Redis did not answer within the timeout (connect, read or write; 1 s unless the URL sets `timeout_ms`).
+    ERR_REDIS_AUTH               => 72,    # Redis refused the credentials: wrong or missing password, unknown user, or no permission.
+    ERR_REDIS_SCRIPT             => 73,    # restsign's Lua script failed on the Redis server.
+    ERR_REDIS_BAD_VALUE          => 74,    # A value in Redis (or a reply) is not a decimal number from 0 to 2^63 - 1.
+    ERR_REDIS_URL                => 75,    # The Redis URL is invalid, or its scheme is not redis, redis+unix or unix.
+    ERR_REDIS_TLS_UNSUPPORTED    => 76,    # A rediss URL (Redis over TLS): not supported by this build.
+    ERR_REDIS_UNIT_MISMATCH      => 77,    # The key's nonce counter in Redis was made for another nonce unit.
+    ERR_REDIS_NOT_BUILT          => 78,    # This library was built without Redis support (cargo feature `redis`, CMake `RESTSIGN_REDIS`).
+    ERR_REDIS_SERVER             => 79,    # The Redis server refused the command: read-only replica, loading, out of memory, busy.
 };
 
 # Nonce units (Restsign::Nonce).
@@ -83,6 +93,9 @@ our @STATUS = qw(
     ERR_STATE_NOT_OWNED ERR_STATE_WRITABLE_BY_OTHERS ERR_STATE_GROUP_WRITABLE ERR_STATE_SYMLINK
     ERR_STATE_NOT_REGULAR ERR_STATE_CHANGED ERR_STATE_NO_HOME ERR_BAD_SIGNATURE ERR_STALE_NONCE
     ERR_MALFORMED ERR_UNKNOWN_KEY ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED
+    ERR_REDIS_UNAVAILABLE ERR_REDIS_TIMEOUT ERR_REDIS_AUTH ERR_REDIS_SCRIPT ERR_REDIS_BAD_VALUE
+    ERR_REDIS_URL ERR_REDIS_TLS_UNSUPPORTED ERR_REDIS_UNIT_MISMATCH ERR_REDIS_NOT_BUILT
+    ERR_REDIS_SERVER
 );
 our @NONCE_UNIT = qw(
     NONCE_UNIT_SECONDS NONCE_UNIT_MILLIS NONCE_UNIT_MICROS NONCE_UNIT_TEN_MICROS

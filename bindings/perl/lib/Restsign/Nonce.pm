@@ -14,6 +14,8 @@ our @CARP_NOT = @Restsign::PACKAGES;
 Restsign::_attach([restsign_scheme_nonce_unit => '_scheme_unit'] => ['string', 'sint32*'] => 'sint32');
 Restsign::_attach([restsign_nonce_new_memory => '_new_memory'] => ['sint32', 'opaque*'] => 'sint32');
 Restsign::_attach([restsign_nonce_new_file => '_new_file'] => ['string', 'string', 'size_t', 'sint32', 'opaque*'] => 'sint32');
+Restsign::_attach([restsign_nonce_new_redis_prefix => '_new_redis']
+    => ['string', 'size_t', 'string', 'size_t', 'string', 'size_t', 'sint32', 'opaque*'] => 'sint32');
 Restsign::_attach([restsign_nonce_next => '_next'] => ['opaque', 'uint64*'] => 'sint32');
 Restsign::_attach([restsign_nonce_free => '_free'] => ['opaque'] => 'void');
 
@@ -46,6 +48,20 @@ sub file {
     $key = Restsign::_bytes($key, 'key');
     my $handle;
     Restsign::_check(_new_file($path, $key, length $key, _unit($unit), \$handle));
+    return bless \$handle, $class;
+}
+
+# A source shared by every host that reaches the same Redis server: each draw is one atomic
+# script there, max(now, last + 1) in $unit with now from the server's clock. $prefix (optional)
+# replaces "restsign:" in the key names.
+sub redis {
+    my ($class, $url, $key, $unit, $prefix) = @_;
+    $url = Restsign::_bytes($url, 'Redis URL');
+    $key = Restsign::_bytes($key, 'key');
+    $prefix = Restsign::_bytes($prefix, 'prefix') if defined $prefix;
+    my $handle;
+    Restsign::_check(_new_redis($url, length $url, $prefix, defined $prefix ? length $prefix : 0, $key, length $key,
+        _unit($unit), \$handle));
     return bless \$handle, $class;
 }
 
@@ -93,6 +109,16 @@ A source shared by every process on the host that opens the same state file (C<$
 undef the library's default for C<$key>). The file is created (mode 0600) if missing; a file that
 is damaged, too short, or made for another key or unit is an error (C<ERR_NONCE_STATE_*>), never a
 silent reset.
+
+=item C<< Restsign::Nonce->redis($url, $key, $unit [, $prefix]) >>
+
+A source shared by every process on every host that reaches the same Redis server: each draw is
+one atomic Lua script on the server, C<max(now, last + 1)> in C<$unit>, with C<now> from the
+server's own clock. C<$url> is C<redis://[user:password@]host:port/db>, C<redis+unix:///path> or
+C<unix:///path> (C<?timeout_ms=N>, default 1000). The counter lives under
+C<< <prefix>nonce:<hash of $key> >> (C<$prefix> defaults to C<restsign:>). Only the URL is checked
+here; a draw that cannot reach Redis dies with its own status (C<ERR_REDIS_UNAVAILABLE>,
+C<ERR_REDIS_TIMEOUT>, C<ERR_REDIS_AUTH>, ...), never a nonce from a local clock.
 
 =item C<< Restsign::Nonce->scheme_unit($scheme) >>
 

@@ -20,6 +20,8 @@ Restsign::_attach(
     [restsign_verifier_check => '_check'] =>
     ['opaque', 'string', 'string', 'size_t', 'string', 'size_t', 'string', 'size_t', 'opaque'] => 'sint32',
 );
+Restsign::_attach([restsign_verifier_set_replay_redis => '_set_replay_redis']
+    => ['opaque', 'string', 'size_t', 'string', 'size_t'] => 'sint32');
 Restsign::_attach([restsign_verifier_free => '_free'] => ['opaque'] => 'void');
 Restsign::_attach([restsign_verdict_new => '_verdict_new'] => ['opaque*'] => 'sint32');
 Restsign::_attach([restsign_verdict_free => '_verdict_free'] => ['opaque'] => 'void');
@@ -76,6 +78,16 @@ sub add_key {
     return $self;
 }
 
+# replay_redis($url [, $prefix]): the replay state in Redis, shared by every verifier on every host
+# using the same server and prefix (URLs as for Restsign::Nonce->redis). Call before the first check.
+sub replay_redis {
+    my ($self, $url, $prefix) = @_;
+    $url = Restsign::_bytes($url, 'Redis URL');
+    $prefix = Restsign::_bytes($prefix, 'prefix') if defined $prefix;
+    Restsign::_check(_set_replay_redis($self->{handle}, $url, length $url, $prefix, defined $prefix ? length $prefix : 0));
+    return $self;
+}
+
 # check($method, $path, $headers, $payload): a Restsign::Verdict when the request is correctly
 # signed by a known key with a fresh nonce (now recorded); else dies with a Restsign::Rejected
 # (BAD_SIGNATURE, STALE_NONCE, MALFORMED, UNKNOWN_KEY) carrying the verdict, or a Restsign::Error
@@ -125,6 +137,13 @@ Restsign::Verifier - check signed API requests (signature, key, replay) with lib
 
 A verifier knowing one key; C<shared> keeps the replay state in files under C<$state_dir> (or the
 library's default), so that once one process accepts a nonce every other refuses it.
+
+=item C<< $verifier->replay_redis($url [, $prefix]) >>
+
+Keeps the replay state in the Redis server at C<$url> (URLs as for L<Restsign::Nonce>'s C<redis>),
+shared by every verifier on every host that uses the same server and prefix: each nonce is
+accepted at most once across all of them. Call it before the first check. A check that cannot use
+Redis dies with a L<Restsign::Error> (C<ERR_REDIS_*>), never a verdict.
 
 =item C<< $verifier->add_key($key, $secret) >>
 
