@@ -482,8 +482,8 @@ mod tests {
         assert!(name.starts_with("p:nonce:") && name.len() == "p:nonce:".len() + 32, "{name}");
         assert!(!name.contains("my-api-key"));
         // The same digits as the key's default state file.
-        let file = crate::nonce::default_state_path(b"my-api-key");
-        assert!(file.to_str().unwrap().ends_with(&format!("nonce-{}", &name["p:nonce:".len()..])));
+        let file = crate::nonce::default_state_path(b"my-api-key", NonceUnit::Millis);
+        assert!(file.to_str().unwrap().ends_with(&format!("nonce-{}-ms", &name["p:nonce:".len()..])));
     }
 
     #[test]

@@ -396,6 +396,9 @@ pub(crate) fn base_url_host(url: &str) -> Option<&str> {
 }
 
 /// The built-in presets, parsed once on first use.
+// Never inlined: the table lives as long as the process, and valgrind's suppression for it
+// (tests/c/valgrind.supp) finds it by this function's name, in optimised builds too.
+#[inline(never)]
 pub fn presets() -> &'static [Arc<Recipe>] {
     static PRESETS: OnceLock<Vec<Arc<Recipe>>> = OnceLock::new();
     PRESETS.get_or_init(|| {
