@@ -79,6 +79,25 @@ impl KeyedMac {
         Running(self.clone())
     }
 
+    /// The tag of the concatenation of `pieces`, the hash chosen once for all of them.
+    pub(crate) fn tag_pieces(&self, pieces: &[&[u8]]) -> Tag {
+        fn run<M: Mac + Clone>(keyed: &M, pieces: &[&[u8]]) -> Tag {
+            let mut mac = keyed.clone();
+            for piece in pieces {
+                mac.update(piece);
+            }
+            let out = mac.finalize().into_bytes();
+            let mut tag = Tag { bytes: [0; 64], len: out.len() };
+            tag.bytes[..out.len()].copy_from_slice(&out);
+            tag
+        }
+        match self {
+            KeyedMac::Sha256(m) => run(m, pieces),
+            KeyedMac::Sha384(m) => run(m, pieces),
+            KeyedMac::Sha512(m) => run(m, pieces),
+        }
+    }
+
     /// The tag of `bytes` in one call.
     pub(crate) fn tag(&self, bytes: &[u8]) -> Tag {
         let mut running = self.start();

@@ -4,7 +4,7 @@ use crate::encode::{self, decimal};
 use crate::error::Error;
 use crate::mac::KeyedMac;
 use crate::nonce::{self, MAX_NONCE, NonceSource};
-use crate::recipe::{Expr, KeyFormat, Recipe, Scope, SecretFormat};
+use crate::recipe::{Credentials, Expr, KeyFormat, Recipe, Scope, SecretFormat};
 use std::sync::{Arc, OnceLock};
 use zeroize::Zeroizing;
 
@@ -40,13 +40,7 @@ pub struct SignerOptions {
 #[derive(Clone)]
 pub struct Signer {
     recipe: Arc<Recipe>,
-    key: Zeroizing<Vec<u8>>,
-    /// The key's 16 bytes when the recipe wants a UUID key.
-    key_uuid: [u8; UUID_LEN],
-    passphrase: Zeroizing<Vec<u8>>,
-    mac: KeyedMac,
-    base_url: String,
-    host: String,
+    credentials: Credentials,
     nonce: OnceLock<Arc<dyn NonceSource>>,
 }
 
@@ -105,7 +99,10 @@ impl Signer {
             None => (recipe.base_url.clone(), recipe.host.clone()),
         };
         let nonce = options.nonce.map_or_else(OnceLock::new, OnceLock::from);
-        Ok(Signer { recipe, key: Zeroizing::new(key.to_vec()), key_uuid, passphrase, mac, base_url, host, nonce })
+        let space = recipe.space;
+        let credentials =
+            Credentials { key: Zeroizing::new(key.to_vec()), key_uuid, passphrase, mac, base_url, host, space };
+        Ok(Signer { recipe, credentials, nonce })
     }
 
     /// This signer drawing its request nonces from `source` (for example a shared state file).
@@ -122,7 +119,7 @@ impl Signer {
         if let Some(source) = self.nonce.get() {
             return source.next();
         }
-        let source = nonce::default_source(&self.key, self.recipe.nonce_unit)?;
+        let source = nonce::default_source(&self.credentials.key, self.recipe.nonce_unit)?;
         self.nonce.get_or_init(|| source).next()
     }
 
@@ -132,11 +129,11 @@ impl Signer {
 
     /// The API key as given.
     pub fn key(&self) -> &[u8] {
-        &self.key
+        &self.credentials.key
     }
 
     pub(crate) fn base_url(&self) -> &str {
-        &self.base_url
+        &self.credentials.base_url
     }
 
     /// Length of the low-level signature text for a payload of `payload_len` bytes (no NUL).
@@ -157,11 +154,11 @@ impl Signer {
         let len = self.signature_len(msg.payload.len())?;
         let out = out.get_mut(..len).ok_or(Error::BufferTooSmall { needed: len })?;
         let mut digits = [0; 20];
-        let nonce = decimal(msg.nonce, &mut digits);
+        let nonce = self.nonce_text(msg.nonce, &mut digits);
         let values = self.values(msg, nonce);
-        let scope = self.low_level_scope(msg, nonce, &values);
+        let mut scope = self.low_level_scope(msg, nonce, &values);
         let tag = self.tag(&scope);
-        let scope = Scope { tag: tag.as_bytes(), ..scope };
+        scope.tag = tag.as_bytes();
         let written = self.write_signature(&scope, out);
         debug_assert_eq!(written, len);
         Ok(len)
@@ -221,7 +218,7 @@ impl Signer {
         let len = self.signature_len(msg.payload.len())?;
         self.check_message(msg)?;
         let mut digits = [0; 20];
-        let nonce = decimal(msg.nonce, &mut digits);
+        let nonce = self.nonce_text(msg.nonce, &mut digits);
         let values = self.values(msg, nonce);
         let scope = self.low_level_scope(msg, nonce, &values);
         let tag = self.tag(&scope);
@@ -255,9 +252,18 @@ impl Signer {
         }
     }
 
+    /// The nonce in decimal, for recipes that sign or send it outside the payload (else empty: the
+    /// payload already holds it, and writing digits nobody reads costs as much as the rest).
+    fn nonce_text<'d>(&self, nonce: u64, digits: &'d mut [u8; 20]) -> &'d [u8] {
+        if self.recipe.signs_nonce_outside_params() { decimal(nonce, digits) } else { &[] }
+    }
+
     /// The recipe's values, in order (allocates only when the recipe has any).
     fn values(&self, msg: &Message<'_>, nonce: &[u8]) -> Vec<Vec<u8>> {
         let mut values = Vec::new();
+        if self.recipe.values.is_empty() {
+            return values;
+        }
         for (_, expr) in &self.recipe.values {
             let scope = self.low_level_scope(msg, nonce, &values);
             let value = expr.eval(&scope);
@@ -290,17 +296,13 @@ impl Signer {
     ) -> Scope<'s> {
         let in_query = self.recipe.uses_query(method);
         Scope {
+            credentials: &self.credentials,
             method,
             path,
             full_path,
-            host: self.host.as_bytes(),
-            base_url: self.base_url.as_bytes(),
             query,
             body,
             payload: if in_query { query } else { body },
-            key: &self.key,
-            key_uuid: &self.key_uuid,
-            passphrase: &self.passphrase,
             ts,
             nonce,
             uuid,
@@ -310,21 +312,24 @@ impl Signer {
             params,
             query_params,
             in_query,
-            space: self.recipe.space,
-            mac: &self.mac,
         }
     }
 
     /// The binary HMAC over the recipe's message, streamed.
     pub(crate) fn tag(&self, scope: &Scope<'_>) -> crate::mac::Tag {
-        let mut running = self.mac.start();
+        // Most messages are a few literals and tokens: hashed as they are, the hash type chosen once.
+        let mut pieces: [&[u8]; 8] = [&[]; 8];
+        if let Some(n) = self.recipe.message.plain_pieces(scope, &mut pieces) {
+            return self.credentials.mac.tag_pieces(&pieces[..n]);
+        }
+        let mut running = self.credentials.mac.start();
         self.recipe.message.feed(scope, &mut |piece| running.update(piece));
         running.finish()
     }
 
     /// The binary HMAC of bytes already assembled.
     pub(crate) fn tag_of(&self, message: &[u8]) -> crate::mac::Tag {
-        self.mac.tag(message)
+        self.credentials.mac.tag(message)
     }
 
     /// Writes the signature text into `out`, sized by [`Recipe::signature_len`].

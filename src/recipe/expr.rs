@@ -116,19 +116,28 @@ pub(crate) enum Expr {
     KeyUuid,
 }
 
+/// What a signer brings to every request: its credentials, where it sends, how it encodes.
+#[derive(Clone)]
+pub(crate) struct Credentials {
+    pub key: zeroize::Zeroizing<Vec<u8>>,
+    /// The key's 16 bytes when the recipe wants a UUID key.
+    pub key_uuid: [u8; 16],
+    pub passphrase: zeroize::Zeroizing<Vec<u8>>,
+    pub mac: KeyedMac,
+    pub base_url: String,
+    pub host: String,
+    pub space: Space,
+}
+
 /// Everything a part can read while one request is signed.
 pub(crate) struct Scope<'a> {
+    pub credentials: &'a Credentials,
     pub method: &'a str,
     pub path: &'a [u8],
     pub full_path: &'a [u8],
-    pub host: &'a [u8],
-    pub base_url: &'a [u8],
     pub query: &'a [u8],
     pub body: &'a [u8],
     pub payload: &'a [u8],
-    pub key: &'a [u8],
-    pub key_uuid: &'a [u8],
-    pub passphrase: &'a [u8],
     pub ts: &'a [u8],
     pub nonce: &'a [u8],
     pub uuid: &'a [u8],
@@ -138,8 +147,6 @@ pub(crate) struct Scope<'a> {
     pub params: &'a [(&'a [u8], &'a [u8])],
     pub query_params: &'a [(&'a [u8], &'a [u8])],
     pub in_query: bool,
-    pub space: Space,
-    pub mac: &'a KeyedMac,
 }
 
 impl Scope<'_> {
@@ -148,14 +155,14 @@ impl Scope<'_> {
             Token::Method => self.method.as_bytes(),
             Token::Path => self.path,
             Token::FullPath => self.full_path,
-            Token::Host => self.host,
-            Token::BaseUrl => self.base_url,
+            Token::Host => self.credentials.host.as_bytes(),
+            Token::BaseUrl => self.credentials.base_url.as_bytes(),
             Token::Query => self.query,
             Token::QueryRaw => unreachable!("query_raw is decoded where it is used"),
             Token::Body => self.body,
             Token::Payload => self.payload,
-            Token::Key => self.key,
-            Token::Passphrase => self.passphrase,
+            Token::Key => &self.credentials.key,
+            Token::Passphrase => &self.credentials.passphrase,
             Token::Ts => self.ts,
             Token::Nonce => self.nonce,
             Token::Uuid => self.uuid,
@@ -172,12 +179,12 @@ impl Expr {
         match self {
             Expr::Concat(parts) => parts.iter().for_each(|p| p.feed(scope, sink)),
             Expr::Lit(bytes) => sink(bytes),
-            Expr::Token(Token::QueryRaw) => sink(&encode::percent_decode(scope.query, scope.space)),
+            Expr::Token(Token::QueryRaw) => sink(&encode::percent_decode(scope.query, scope.credentials.space)),
             Expr::Token(t) => sink(scope.token(*t)),
             Expr::QueryMark(Token::QueryRaw) => {
                 if !scope.query.is_empty() {
                     sink(b"?");
-                    sink(&encode::percent_decode(scope.query, scope.space));
+                    sink(&encode::percent_decode(scope.query, scope.credentials.space));
                 }
             }
             Expr::QueryMark(t) => {
@@ -196,7 +203,7 @@ impl Expr {
                 };
                 if taken { then.feed(scope, sink) } else { other.feed(scope, sink) }
             }
-            Expr::KeyUuid => sink(scope.key_uuid),
+            Expr::KeyUuid => sink(&scope.credentials.key_uuid),
             other => sink(&other.eval(scope)),
         }
     }
@@ -205,7 +212,7 @@ impl Expr {
     pub(crate) fn eval(&self, scope: &Scope<'_>) -> Vec<u8> {
         match self {
             Expr::Digest(hash, inner) => hash.digest(&inner.eval(scope)),
-            Expr::Hmac(inner) => scope.mac.tag(&inner.eval(scope)).as_bytes().to_vec(),
+            Expr::Hmac(inner) => scope.credentials.mac.tag(&inner.eval(scope)).as_bytes().to_vec(),
             Expr::Encode(encoding, inner) => encode::encode_to_vec(*encoding, &inner.eval(scope)),
             Expr::Form { of, sort, raw, extra } => {
                 let extra: Vec<(Vec<u8>, Vec<u8>)> = extra.iter().map(|(n, v)| (n.clone(), v.eval(scope))).collect();
@@ -218,7 +225,7 @@ impl Expr {
                 if *sort {
                     all.sort_by(|a, b| a.0.cmp(b.0));
                 }
-                if *raw { raw_query(&all) } else { encode::query_encode(all, scope.space) }
+                if *raw { raw_query(&all) } else { encode::query_encode(all, scope.credentials.space) }
             }
             Expr::Json(members) => json_object(members, scope),
             Expr::ParamsConcat => {
@@ -302,14 +309,14 @@ impl Expr {
                     match part {
                         Expr::Lit(bytes) => push(bytes)?,
                         Expr::Token(t) if *t != Token::QueryRaw => push(scope.token(*t))?,
-                        Expr::KeyUuid => push(scope.key_uuid)?,
+                        Expr::KeyUuid => push(&scope.credentials.key_uuid)?,
                         _ => return None,
                     }
                 }
             }
             Expr::Lit(bytes) => push(bytes)?,
             Expr::Token(t) if *t != Token::QueryRaw => push(scope.token(*t))?,
-            Expr::KeyUuid => push(scope.key_uuid)?,
+            Expr::KeyUuid => push(&scope.credentials.key_uuid)?,
             _ => return None,
         }
         Some(n)

@@ -11,7 +11,7 @@ mod parse;
 
 use crate::encode::{Space, TextEncoding};
 pub use crate::mac::Hash;
-pub(crate) use expr::{Expr, Scope, Token, json_string};
+pub(crate) use expr::{Credentials, Expr, Scope, Token, json_string};
 pub use parse::RecipeError;
 use std::ffi::CString;
 use std::sync::{Arc, OnceLock};
