@@ -113,11 +113,13 @@ fn under_valgrind(exe: &Path) {
         return;
     }
     let mut cmd = Command::new("valgrind");
-    cmd.args(["-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--num-callers=50", "--error-exitcode=99"])
-        .arg(format!("--suppressions={ROOT}/tests/c/valgrind.supp"))
-        .arg(exe);
+    cmd.args(VALGRIND_ARGS).arg(format!("--suppressions={ROOT}/tests/c/valgrind.supp")).arg(exe);
     run(cmd);
 }
+
+/// Any error or leak of any kind fails; deep stacks so the suppressions can see whose memory it is.
+const VALGRIND_ARGS: [&str; 5] =
+    ["-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--num-callers=50", "--error-exitcode=99"];
 
 #[test]
 fn test_errors_and_under_valgrind() {
@@ -199,8 +201,6 @@ fn test_redis_and_under_valgrind() {
         return;
     }
     let mut cmd = with_redis();
-    cmd.args(["valgrind", "-q", "--leak-check=full", "--errors-for-leak-kinds=all", "--error-exitcode=99"])
-        .arg(format!("--suppressions={ROOT}/tests/c/valgrind.supp"))
-        .arg(&exe);
+    cmd.arg("valgrind").args(VALGRIND_ARGS).arg(format!("--suppressions={ROOT}/tests/c/valgrind.supp")).arg(&exe);
     run(cmd);
 }
