@@ -7,7 +7,7 @@
  *   r.body();      // "command=returnBalances&nonce=1700000000123"
  *   r.headers();   // {"Key: ...", "Sign: ..."}, ready for curl_slist_append
  *
- * - One move-only class per handle: signer, nonce, request, verifier, verdict. Each frees its
+ * - One move-only class per handle: recipe, signer, nonce, request, verifier, verdict. Each frees its
  *   handle when destroyed; a moved-from object is empty (operator bool is false) and its calls
  *   report RESTSIGN_ERR_NULL_HANDLE.
  * - Results are std::string copies (the C views are not kept). Byte arguments are restsign::bytes:
@@ -18,6 +18,9 @@
  *   with a trailing std::error_code& never throws: it clears or sets the code and returns an empty
  *   value on failure; constructors have static create(..., ec) forms. Built without exceptions
  *   (-fno-exceptions), only the second form exists.
+ * - Recipes (docs/RECIPES.md): restsign::recipe::preset("kucoin") or recipe::parse(toml_text), then
+ *   signer::from_recipe(recipe, key, secret, signer_options().passphrase(p)); a request's
+ *   set_time, set_uuid and url() serve them.
  * - C++11 and later; needs only the standard library and librestsign (link with -lrestsign).
  */
 #ifndef RESTSIGN_HPP
@@ -77,6 +80,23 @@ public:
     explicit error(restsign_status status) : std::system_error(make_error_code(status)) {}
     explicit error(const std::error_code &ec) : std::system_error(ec) {}
     restsign_status status() const noexcept { return code().value(); }
+};
+
+/**
+ * A recipe the parser refused (recipe::parse): status() is RESTSIGN_ERR_INVALID_RECIPE, detail()
+ * the parser's own message saying where and what ("line 5, column 11: headers.X-SIGN: unknown
+ * name {sig} ..."), which what() carries too.
+ */
+class recipe_error : public error {
+public:
+    recipe_error(const std::error_code &ec, const std::string &detail)
+        : error(ec), detail_(detail), what_(ec.message() + (detail.empty() ? "" : ": " + detail)) {}
+    /** restsign_strerror's text, then ": " and the parser's message (as the PHP and Python bindings). */
+    const char *what() const noexcept override { return what_.c_str(); }
+    const std::string &detail() const noexcept { return detail_; }
+
+private:
+    std::string detail_, what_;
 };
 #endif
 
@@ -188,6 +208,15 @@ struct free_signer { void operator()(restsign_signer *p) const noexcept { restsi
 struct free_request { void operator()(restsign_request *p) const noexcept { restsign_request_free(p); } };
 struct free_verifier { void operator()(restsign_verifier *p) const noexcept { restsign_verifier_free(p); } };
 struct free_verdict { void operator()(restsign_verdict *p) const noexcept { restsign_verdict_free(p); } };
+struct free_recipe { void operator()(restsign_recipe *p) const noexcept { restsign_recipe_free(p); } };
+struct free_options { void operator()(restsign_signer_options *p) const noexcept { restsign_signer_options_free(p); } };
+
+/** Overwrites a string's bytes (a passphrase) before it is released. */
+inline void wipe(std::string &s) noexcept {
+    volatile char *p = s.empty() ? nullptr : &s[0];
+    for (std::size_t i = 0; i < s.size(); i++) p[i] = 0;
+    s.clear();
+}
 
 }  // namespace detail
 
@@ -269,6 +298,133 @@ private:
     std::unique_ptr<restsign_nonce, detail::free_nonce> h_;
 };
 
+// ---- recipes ----
+
+/**
+ * A signing recipe (docs/RECIPES.md): a built-in preset, or one parsed from TOML or JSON text.
+ * Immutable; signers made from it keep their own reference, so it may go once they are made.
+ */
+class recipe {
+public:
+    recipe() noexcept = default;
+
+    /** The built-in preset called `name` ("okx", "kucoin"; aliases such as "binanceus" too);
+     *  RESTSIGN_ERR_UNKNOWN_SCHEME if there is none. */
+    static recipe preset(bytes name, std::error_code &ec) {
+        restsign_recipe *h = nullptr;
+        if (name.data() == nullptr) {
+            detail::set(ec, RESTSIGN_ERR_NULL_ARGUMENT);
+        } else {
+            detail::check(restsign_recipe_preset(name.data(), name.size(), &h), ec);
+        }
+        return recipe(h);
+    }
+    /**
+     * A recipe from TOML text, or JSON when it starts with '{'. Refused: `ec` is
+     * RESTSIGN_ERR_INVALID_RECIPE and `error_text` the parser's message, saying where (line,
+     * column) and what; empty on success.
+     */
+    static recipe parse(bytes text, std::string &error_text, std::error_code &ec) {
+        restsign_recipe *h = nullptr;
+        std::string err(4096, '\0');
+        std::size_t err_len = 0;
+        restsign_status st = restsign_recipe_parse(text.data(), text.size(), &h, &err[0], err.size(), &err_len);
+        detail::check(st, ec);
+        // err_len is the message's length (without NUL), cut short by the library if it did not fit.
+        error_text.assign(err.data(), st == RESTSIGN_OK ? 0 : err_len < err.size() ? err_len : err.size() - 1);
+        return recipe(h);
+    }
+    /** As above, without the parser's message. */
+    static recipe parse(bytes text, std::error_code &ec) {
+        std::string ignored;
+        return parse(text, ignored, ec);
+    }
+
+#if RESTSIGN_HPP_EXCEPTIONS
+    static recipe preset(bytes name) {
+        std::error_code ec;
+        return detail::or_throw(preset(name, ec), ec);
+    }
+    /** As above; a refused text throws restsign::recipe_error carrying the parser's message. */
+    static recipe parse(bytes text) {
+        std::error_code ec;
+        std::string error_text;
+        recipe r = parse(text, error_text, ec);
+        if (ec) throw recipe_error(ec, error_text);
+        return r;
+    }
+#endif
+
+    /** The recipe's name (a preset's own name even when loaded by an alias); "" when empty. */
+    std::string name() const {
+        const char *n = restsign_recipe_name(h_.get());
+        return n ? std::string(n) : std::string();
+    }
+    /** The names of the built-in presets, after the seed schemes (as signer::schemes()). */
+    static std::vector<std::string> presets() {
+        std::vector<std::string> names;
+        for (std::size_t i = 0, n = restsign_scheme_count(); i < n; i++) names.emplace_back(restsign_scheme_name(i));
+        return names;
+    }
+
+    explicit operator bool() const noexcept { return h_ != nullptr; }
+    const restsign_recipe *native_handle() const noexcept { return h_.get(); }
+
+private:
+    explicit recipe(restsign_recipe *h) noexcept : h_(h) {}
+    std::unique_ptr<restsign_recipe, detail::free_recipe> h_;
+};
+
+/**
+ * What signer::from_recipe takes besides key and secret, all optional and chained:
+ *   restsign::signer_options().passphrase(p).nonce_source(source).base_url("http://127.0.0.1:8080")
+ * The nonce source is borrowed until the signer is made (the signer keeps its own reference); the
+ * passphrase is copied and wiped when the options go.
+ */
+class signer_options {
+public:
+    signer_options() = default;
+    signer_options(const signer_options &o) : passphrase_(o.passphrase_), base_url_(o.base_url_), nonce_(o.nonce_),
+        has_passphrase_(o.has_passphrase_), has_base_url_(o.has_base_url_) {}
+    signer_options &operator=(const signer_options &o) {
+        if (this != &o) {
+            detail::wipe(passphrase_);
+            passphrase_ = o.passphrase_;
+            base_url_ = o.base_url_;
+            nonce_ = o.nonce_;
+            has_passphrase_ = o.has_passphrase_;
+            has_base_url_ = o.has_base_url_;
+        }
+        return *this;
+    }
+    ~signer_options() { detail::wipe(passphrase_); }
+
+    /** The API passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin). */
+    signer_options &passphrase(bytes p) {
+        detail::wipe(passphrase_);
+        passphrase_.assign(p.data() ? p.data() : "", p.size());
+        has_passphrase_ = true;
+        return *this;
+    }
+    /** Request nonces from `source` instead of the default. */
+    signer_options &nonce_source(const nonce &source) noexcept {
+        nonce_ = &source;
+        return *this;
+    }
+    /** Send to `url` (http(s)://host[:port]) instead of the recipe's base URL. */
+    signer_options &base_url(bytes url) {
+        base_url_.assign(url.data() ? url.data() : "", url.size());
+        has_base_url_ = true;
+        return *this;
+    }
+
+private:
+    friend class signer;
+    std::string passphrase_, base_url_;
+    const nonce *nonce_ = nullptr;
+    bool has_passphrase_ = false, has_base_url_ = false;
+};
+
 // ---- signers ----
 
 /**
@@ -314,6 +470,48 @@ public:
     }
 
     /**
+     * A signer for any recipe (`options`: passphrase, nonce source, base URL). A recipe that needs
+     * a passphrase gives RESTSIGN_ERR_PASSPHRASE_MISSING without one; also
+     * RESTSIGN_ERR_INVALID_PASSPHRASE and RESTSIGN_ERR_INVALID_BASE_URL.
+     */
+    static signer from_recipe(const recipe &r, bytes key, bytes secret, const signer_options &options,
+                              std::error_code &ec) {
+        restsign_signer_options *o = nullptr;
+        if (detail::check(restsign_signer_options_new(&o), ec) != RESTSIGN_OK) return signer();
+        std::unique_ptr<restsign_signer_options, detail::free_options> owned(o);
+        restsign_status st = RESTSIGN_OK;
+        if (options.has_passphrase_) {
+            st = restsign_signer_options_set_passphrase(o, options.passphrase_.data(), options.passphrase_.size());
+        }
+        if (st == RESTSIGN_OK && options.nonce_) {
+            // C would take NULL as "the default source": an empty nonce is an error, as in create().
+            st = *options.nonce_ ? restsign_signer_options_set_nonce(o, options.nonce_->native_handle())
+                                 : RESTSIGN_ERR_NULL_HANDLE;
+        }
+        if (st == RESTSIGN_OK && options.has_base_url_) {
+            st = restsign_signer_options_set_base_url(o, options.base_url_.data(), options.base_url_.size());
+        }
+        restsign_signer *h = nullptr;
+        if (st == RESTSIGN_OK) {
+            st = restsign_signer_new_recipe(r.native_handle(), key.data(), key.size(), secret.data(), secret.size(), o, &h);
+        }
+        detail::check(st, ec);
+        return signer(h);
+    }
+    static signer from_recipe(const recipe &r, bytes key, bytes secret, std::error_code &ec) {
+        return from_recipe(r, key, secret, signer_options(), ec);
+    }
+    /** The same with the preset called `preset_name`. */
+    static signer from_recipe(bytes preset_name, bytes key, bytes secret, const signer_options &options,
+                              std::error_code &ec) {
+        recipe r = recipe::preset(preset_name, ec);
+        return r ? from_recipe(r, key, secret, options, ec) : signer();
+    }
+    static signer from_recipe(bytes preset_name, bytes key, bytes secret, std::error_code &ec) {
+        return from_recipe(preset_name, key, secret, signer_options(), ec);
+    }
+
+    /**
      * The signature text (hex or base64; for mtgox-stream the whole signed call). `path` is signed
      * by apiauth and mtgox-v2 only, `nonce` by apiauth only (the others carry theirs in `payload`).
      */
@@ -355,6 +553,16 @@ public:
         std::error_code ec;
         *this = create(scheme, key, secret, source, ec);
         detail::throw_if(ec);
+    }
+    static signer from_recipe(const recipe &r, bytes key, bytes secret,
+                              const signer_options &options = signer_options()) {
+        std::error_code ec;
+        return detail::or_throw(from_recipe(r, key, secret, options, ec), ec);
+    }
+    static signer from_recipe(bytes preset_name, bytes key, bytes secret,
+                              const signer_options &options = signer_options()) {
+        std::error_code ec;
+        return detail::or_throw(from_recipe(preset_name, key, secret, options, ec), ec);
     }
     static signer shared(bytes scheme, bytes key, bytes secret, bytes path) {
         std::error_code ec;
@@ -461,6 +669,18 @@ public:
         detail::check(restsign_request_sign_with_nonce(h_.get(), nonce), ec);
         return *this;
     }
+    /** Fixes the clock the request is signed at (ms since the epoch) instead of reading the system's. */
+    ::restsign::request &set_time(uint64_t unix_ms, std::error_code &ec) noexcept {
+        detail::check(restsign_request_set_time(h_.get(), unix_ms), ec);
+        return *this;
+    }
+    /** Fixes the random UUID of recipes that draw one (36 characters; else RESTSIGN_ERR_INVALID_UUID). */
+    ::restsign::request &set_uuid(bytes uuid, std::error_code &ec) noexcept {
+        detail::check(restsign_request_set_uuid(h_.get(), uuid.data(), uuid.size()), ec);
+        return *this;
+    }
+    /** The whole URL to send to: base URL, path and "?query". */
+    std::string url(std::error_code &ec) const { return view(restsign_request_url, ec); }
 
     std::string body(std::error_code &ec) const { return view(restsign_request_body, ec); }
     std::string query(std::error_code &ec) const { return view(restsign_request_query, ec); }
@@ -509,6 +729,18 @@ public:
     ::restsign::request &sign_with_nonce(uint64_t nonce) {
         std::error_code ec;
         return *detail::or_throw(&sign_with_nonce(nonce, ec), ec);
+    }
+    ::restsign::request &set_time(uint64_t unix_ms) {
+        std::error_code ec;
+        return *detail::or_throw(&set_time(unix_ms, ec), ec);
+    }
+    ::restsign::request &set_uuid(bytes uuid) {
+        std::error_code ec;
+        return *detail::or_throw(&set_uuid(uuid, ec), ec);
+    }
+    std::string url() const {
+        std::error_code ec;
+        return detail::or_throw(url(ec), ec);
     }
     std::string body() const {
         std::error_code ec;

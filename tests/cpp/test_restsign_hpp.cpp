@@ -12,6 +12,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <type_traits>
 #include <unistd.h>
@@ -42,6 +43,7 @@ static_assert(move_only<restsign::nonce>(), "nonce is move-only");
 static_assert(move_only<restsign::request>(), "request is move-only");
 static_assert(move_only<restsign::verifier>(), "verifier is move-only");
 static_assert(move_only<restsign::verdict>(), "verdict is move-only");
+static_assert(move_only<restsign::recipe>(), "recipe is move-only");
 
 // ---- the independent reference: OpenSSL ----
 
@@ -131,7 +133,8 @@ static void test_against_openssl() {
             std::size_t n = (next() >> 8) % 300;
             for (std::size_t j = 0; j < n; j++) payload += static_cast<char>(next() >> 16);  // NUL bytes included
             if (scheme[0] != 'm') secret += std::string(i, static_cast<char>('a' + i % 26));  // up to past a block
-            uint64_t nonce = i == 0 ? 0 : i == 1 ? (uint64_t(1) << 63) - 1 : (uint64_t(next()) << 20) + i;
+            // apiauth signs its nonce and refuses 0 (RESTSIGN_ERR_NONCE_OUT_OF_RANGE): the smallest is 1.
+            uint64_t nonce = i == 0 ? 1 : i == 1 ? (uint64_t(1) << 63) - 1 : (uint64_t(next()) << 20) + i;
             std::error_code ec;
             restsign::signer s = restsign::signer::create(scheme, key, secret, ec);
             std::string want = reference(scheme, key, secret, path, payload, nonce);
@@ -343,11 +346,138 @@ static void test_verifier(const std::string &dir) {
 
 // ---- the throwing API ----
 
+// ---- recipes (std::error_code API) ----
+
+// KuCoin's scheme (API key version 2) as a user would write it: the passphrase HMAC-ed too.
+static const char *const PASSPHRASED =
+    "name = \"kc-style\"\n"
+    "hash = \"sha256\"\n"
+    "passphrase = true\n"
+    "query_methods = [\"GET\", \"DELETE\"]\n"
+    "body = \"json\"\n"
+    "message = \"{ts}{method}{path}{?query}{body}\"\n"
+    "signature = \"base64\"\n"
+    "\n"
+    "[values]\n"
+    "signed_passphrase = { base64 = { hmac = \"{passphrase}\" } }\n"
+    "\n"
+    "[headers]\n"
+    "KC-API-KEY = \"{key}\"\n"
+    "KC-API-SIGN = \"{signature}\"\n"
+    "KC-API-TIMESTAMP = \"{ts}\"\n"
+    "KC-API-PASSPHRASE = \"{signed_passphrase}\"\n"
+    "KC-API-KEY-VERSION = \"2\"\n";
+static const uint64_t TIME = 1700000000123u;
+
+static std::map<std::string, std::string> header_map(const std::vector<std::string> &lines) {
+    std::map<std::string, std::string> m;
+    for (const std::string &line : lines) {
+        std::size_t colon = line.find(": ");
+        if (colon != std::string::npos) m[line.substr(0, colon)] = line.substr(colon + 2);
+    }
+    return m;
+}
+
+static void test_recipes() {
+    std::error_code ec;
+    std::string err;
+    restsign::recipe r = restsign::recipe::parse(PASSPHRASED, err, ec);
+    CHECK(!ec && r && err.empty());
+    CHECK_EQ(r.name(), "kc-style");
+
+    // Signed as documented: base64(HMAC-SHA256(secret, ts + method + path + ?query + body)), the
+    // passphrase as base64(HMAC-SHA256(secret, passphrase)); recomputed with OpenSSL.
+    const std::string secret = "kc secret \x01\xff", passphrase = "my passphrase", base = "http://127.0.0.1:8123";
+    restsign::signer s = restsign::signer::from_recipe(
+        r, "kc-key", secret, restsign::signer_options().passphrase(passphrase).base_url(base), ec);
+    CHECK(!ec && s);
+    for (const char *method : {"GET", "POST"}) {
+        restsign::request q = s.request(method, "/api/v1/orders", ec);
+        q.param("currency", "USDT", ec).param("note", "a b&c", ec).set_time(TIME, ec).sign(ec);
+        CHECK(!ec);
+        std::string query = q.query(ec), body = q.body(ec);
+        CHECK(!ec);
+        if (std::string(method) == "GET") {
+            CHECK(!query.empty() && body.empty());
+        } else {
+            CHECK(query.empty() && body.size() > 2 && body[0] == '{' && body.find("\"USDT\"") != std::string::npos);
+        }
+        std::string target = std::string("/api/v1/orders") + (query.empty() ? "" : "?" + query);
+        CHECK_EQ(q.url(ec), base + target);
+        std::string message = std::to_string(TIME) + method + target + body;
+        std::map<std::string, std::string> h = header_map(q.headers(ec));
+        CHECK(!ec);
+        CHECK_EQ(h["KC-API-KEY"], "kc-key");
+        CHECK_EQ(h["KC-API-TIMESTAMP"], std::to_string(TIME));
+        CHECK_EQ(h["KC-API-SIGN"], b64(hmac(EVP_sha256(), secret, message)));
+        CHECK_EQ(h["KC-API-PASSPHRASE"], b64(hmac(EVP_sha256(), secret, passphrase)));
+        CHECK_EQ(h["KC-API-KEY-VERSION"], "2");
+    }
+
+    // A passphrase recipe without one; a bad passphrase; a bad base URL; an empty nonce source.
+    restsign::signer none = restsign::signer::from_recipe(r, "k", "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_PASSPHRASE_MISSING);
+    CHECK(!none);
+    restsign::nonce source = restsign::nonce::memory(RESTSIGN_NONCE_UNIT_MILLIS, ec);
+    CHECK(!ec);
+    restsign::signer::from_recipe(r, "k", "s", restsign::signer_options().nonce_source(source), ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_PASSPHRASE_MISSING);
+    restsign::signer::from_recipe(r, "k", "s", restsign::signer_options().passphrase("two\nlines"), ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_PASSPHRASE);
+    restsign::signer::from_recipe("poloniex", "k", "s", restsign::signer_options().base_url("not a url"), ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_BASE_URL);
+    restsign::nonce empty;
+    restsign::signer::from_recipe("poloniex", "k", "s", restsign::signer_options().nonce_source(empty), ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_NULL_HANDLE);
+
+    // Presets by name and alias, and a preset signer drawing from a given source.
+    restsign::recipe polo = restsign::recipe::preset("poloniex", ec);
+    CHECK(!ec && polo.name() == "poloniex");
+    CHECK(!restsign::recipe::preset("no-such-exchange", ec));
+    CHECK_CODE(ec, RESTSIGN_ERR_UNKNOWN_SCHEME);
+    restsign::signer::from_recipe("no-such-exchange", "k", "s", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_UNKNOWN_SCHEME);
+    CHECK(restsign::recipe::presets().size() > 7);
+    restsign::signer ps = restsign::signer::from_recipe(polo, "my-key", "s3", restsign::signer_options().nonce_source(source), ec);
+    CHECK(!ec);
+    restsign::request pr = ps.request("POST", "/tradingApi", ec);
+    pr.param("command", "returnBalances", ec).sign(ec);
+    CHECK(!ec);
+    std::string body = pr.body(ec);
+    CHECK(body.compare(0, 29, "command=returnBalances&nonce=") == 0);
+    CHECK_EQ(header_map(pr.headers(ec))["Sign"], hex(hmac(EVP_sha512(), "s3", body)));
+
+    // The request's URL needs a signed request; UUIDs are checked.
+    restsign::request u = s.request("GET", "/x", ec);
+    CHECK(u.url(ec).empty());
+    CHECK_CODE(ec, RESTSIGN_ERR_NOT_SIGNED);
+    u.set_uuid("not-a-uuid", ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_UUID);
+    u.set_uuid("0b7a0d8e-5c3f-4c2a-9d1e-6f7a8b9c0d1e", ec);
+    CHECK(!ec);
+
+    // A refused recipe: the status, and the parser's message saying where and what.
+    const std::string bad = "name = \"x\"\nhash = \"sha256\"\nmessage = \"{payload}\"\n[headers]\nX-SIGN = \"{sig}\"\n";
+    CHECK(!restsign::recipe::parse(bad, err, ec));
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_RECIPE);
+    CHECK(err.compare(0, 19, "line 5, column 11: ") == 0);
+    CHECK(err.find("headers.X-SIGN") != std::string::npos && err.find("{sig}") != std::string::npos);
+    CHECK(!restsign::recipe::parse("name = \"x\"\nhash = sha256\nmessage = \"{payload}\"\n", err, ec));
+    CHECK_CODE(ec, RESTSIGN_ERR_INVALID_RECIPE);
+    CHECK(err.compare(0, 17, "line 2, column 8:") == 0);
+    restsign::recipe::parse(PASSPHRASED, err, ec);
+    CHECK(!ec && err.empty());
+}
+
 #if RESTSIGN_HPP_EXCEPTIONS
 template <typename F>
 static restsign_status thrown(F f) {
     try {
         f();
+    } catch (const restsign::recipe_error &e) {
+        CHECK_EQ(std::string(e.what()), std::string(restsign_strerror(e.status())) + ": " + e.detail());
+        CHECK(e.code() == restsign::make_error_code(e.status()) && !e.detail().empty());
+        return e.status();
     } catch (const restsign::error &e) {
         CHECK_EQ(std::string(e.what()), restsign_strerror(e.status()));
         CHECK(e.code() == restsign::make_error_code(e.status()));
@@ -397,7 +527,38 @@ static void test_exceptions() {
     CHECK_EQ(thrown([&] { d.key(); ver.check("POST", "/x", "", "", d); d.key(); }), RESTSIGN_ERR_MALFORMED);
     ver.add_key("L", "T");
     CHECK_EQ(thrown([] { restsign::verifier("poloniex", "", "s"); }), RESTSIGN_ERR_INVALID_KEY);
-    CHECK(restsign::signer::schemes().size() == 7 && restsign::signer::schemes()[0] == "apiauth");
+    // The seven seed schemes come first, in order; the presets (recipes) follow.
+    const std::vector<std::string> seeds = {"apiauth", "poloniex", "mtgox-v1", "mtgox-v2", "mtgox-stream", "coinpayments", "viabtc"};
+    std::vector<std::string> schemes = restsign::signer::schemes();
+    CHECK(schemes.size() > seeds.size());
+    CHECK(std::vector<std::string>(schemes.begin(), schemes.begin() + 7) == seeds);
+
+    // Recipes, throwing: the parser's message in the exception; the options; the request's extras.
+    try {
+        restsign::recipe::parse("name = \"x\"\nhash = \"md5\"\nmessage = \"{payload}\"\n");
+        CHECK(false);
+    } catch (const restsign::recipe_error &e) {
+        CHECK_EQ(e.status(), RESTSIGN_ERR_INVALID_RECIPE);
+        CHECK(e.detail().compare(0, 18, "line 2, column 8: ") == 0 && e.detail().find("md5") != std::string::npos);
+        CHECK_EQ(std::string(e.what()), std::string(restsign_strerror(RESTSIGN_ERR_INVALID_RECIPE)) + ": " + e.detail());
+    }
+    CHECK_EQ(thrown([] { restsign::recipe::parse("{\"name\": 1}"); }), RESTSIGN_ERR_INVALID_RECIPE);
+    CHECK_EQ(thrown([] { restsign::recipe::preset("no-such-exchange"); }), RESTSIGN_ERR_UNKNOWN_SCHEME);
+    restsign::recipe kc = restsign::recipe::parse(PASSPHRASED);
+    CHECK_EQ(thrown([&] { restsign::signer::from_recipe(kc, "k", "s"); }), RESTSIGN_ERR_PASSPHRASE_MISSING);
+    CHECK_EQ(thrown([] { restsign::signer::from_recipe("poloniex", "k", "s", restsign::signer_options().base_url("http://h/p")); }),
+             RESTSIGN_ERR_INVALID_BASE_URL);
+    const std::string secret = "thrown secret", passphrase = "p4ss";
+    restsign::signer ks = restsign::signer::from_recipe(kc, "kk", secret, restsign::signer_options().passphrase(passphrase));
+    restsign::request kr = ks.request("DELETE", "/api/v1/orders/1");
+    CHECK_EQ(thrown([&] { kr.url(); }), RESTSIGN_ERR_NOT_SIGNED);
+    CHECK_EQ(thrown([&] { kr.set_uuid("0b7a0d8e"); }), RESTSIGN_ERR_INVALID_UUID);
+    kr.set_uuid("0b7a0d8e-5c3f-4c2a-9d1e-6f7a8b9c0d1e").set_time(TIME + 1).sign();
+    std::map<std::string, std::string> h = header_map(kr.headers());
+    CHECK(kr.body().empty() && kr.query().empty());
+    CHECK_EQ(h["KC-API-TIMESTAMP"], std::to_string(TIME + 1));
+    CHECK_EQ(h["KC-API-SIGN"], b64(hmac(EVP_sha256(), secret, std::to_string(TIME + 1) + "DELETE/api/v1/orders/1")));
+    CHECK_EQ(h["KC-API-PASSPHRASE"], b64(hmac(EVP_sha256(), secret, passphrase)));
 }
 #endif
 
@@ -410,6 +571,7 @@ int main() {
     test_errors();
     test_nonces(dir);
     test_verifier(dir);
+    test_recipes();
 #if RESTSIGN_HPP_EXCEPTIONS
     test_exceptions();
     const char *mode = "exceptions";

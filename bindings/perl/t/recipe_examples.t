@@ -15,11 +15,14 @@ use MIME::Base64 qw(encode_base64 decode_base64);
 use JSON::PP ();
 use Restsign::Recipe;
 
+my $root = "$Bin/../../..";
+# The example and the exchange stub live in the repository, not in the dist.
+skip_all "no examples/perl/kraken_balance.pl and tests/exchange_stub.py above this directory (not in the restsign repository)"
+    unless -f "$root/examples/perl/kraken_balance.pl" && -f "$root/tests/exchange_stub.py";
 skip_all 'this librestsign has no kraken preset yet (presets land separately)'
     unless eval { Restsign::Recipe->preset('kraken') };
 skip_all 'python3 not found: it runs the exchange stub' unless grep { -x "$_/python3" } split /:/, $ENV{PATH} // '';
 
-my $root = "$Bin/../../..";
 my $KEY = 'restsign-kraken-test-key';
 my $runtime = tempdir(CLEANUP => 1);    # the example's shared nonce state goes to $XDG_RUNTIME_DIR/restsign
 

@@ -153,7 +153,7 @@ def test_state_file_errors(tmp_path):
     foreign.write_bytes(b"not a nonce state file, not at all, long enough to be one" * 4)
     raises(Status.ERR_NONCE_STATE_FOREIGN, restsign.Nonce.file, str(foreign), "k", restsign.NonceUnit.MILLIS)
     (tmp_path / "dir").mkdir()
-    raises(Status.ERR_NONCE_STATE_IO, restsign.Nonce.file, str(tmp_path / "dir"), "k", 2)
+    raises(Status.ERR_STATE_NOT_REGULAR, restsign.Nonce.file, str(tmp_path / "dir"), "k", 2)  # a directory where the file should be
     raises(Status.ERR_NONCE_STATE_IO, restsign.Nonce.file, str(tmp_path) + "/a\0b", "k", 2)
     raises(Status.ERR_NONCE_STATE_IO, restsign.Signer.shared, "poloniex", "k", "s", "/proc/nope/x")
     raises(Status.ERR_NONCE_STATE_IO, restsign.Verifier.shared, "poloniex", "k", "s", tmp_path / "a\0b")

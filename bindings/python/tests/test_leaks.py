@@ -11,6 +11,9 @@ def rss_kib():
         return int(f.read().split()[1]) * resource.getpagesize() // 1024
 
 
+KC = 'name = "kc"\nhash = "sha256"\npassphrase = true\nmessage = "{ts}{method}{path}{?query}{body}"\n[headers]\nS = "{signature}"\n'
+
+
 def churn(n):
     for i in range(n):
         signer = restsign.Signer("poloniex", "k", "s" * 100)
@@ -24,6 +27,13 @@ def churn(n):
             pass
         with restsign.Signer("viabtc", "k", "s") as closed:
             closed.sign("GET", "", "a=%d" % i)
+        # Recipes: a parsed one, the options (passphrase, base URL), a refused text's message.
+        kc = restsign.Signer.from_recipe(restsign.Recipe.parse(KC), "k", "s" * 100, passphrase="p", base_url="http://127.0.0.1:1")
+        kc.request("GET", "/x").param("a", "b").set_time(1_700_000_000_000).sign().url()
+        try:
+            restsign.Recipe.parse(KC + "bogus = 1\n")
+        except restsign.RecipeError:
+            pass
 
 
 def test_objects_do_not_leak():

@@ -61,7 +61,8 @@ def test_argument_errors_are_not_verdicts(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(restsign.RestsignError) as e:
         restsign.Verifier.shared("poloniex", "k", "s", str(tmp_path / "file"))
-    assert e.value.status == Status.ERR_NONCE_STATE_IO and not isinstance(e.value, RejectedError)
+    # A regular file where the state directory should be: refused as not a directory (hardening).
+    assert e.value.status == Status.ERR_STATE_NOT_REGULAR and not isinstance(e.value, RejectedError)
 
 
 def _check_in_child(state_dir, headers, body, out):

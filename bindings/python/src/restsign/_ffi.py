@@ -135,6 +135,19 @@ _PROTOTYPES = {
     "restsign_verdict_nonce": (_S, [_P, _PU64]),
     "restsign_verdict_expected_message": (_S, [_P] + _INTO),
     "restsign_verdict_expected_signature": (_S, [_P] + _INTO),
+    "restsign_recipe_preset": (_S, [_STR, _SZ, _PP]),
+    "restsign_recipe_parse": (_S, [_STR, _SZ, _PP, c_char_p, _SZ, _PSZ]),
+    "restsign_recipe_name": (c_char_p, [_P]),
+    "restsign_recipe_free": (None, [_P]),
+    "restsign_signer_options_new": (_S, [_PP]),
+    "restsign_signer_options_set_passphrase": (_S, [_P, _STR, _SZ]),
+    "restsign_signer_options_set_nonce": (_S, [_P, _P]),
+    "restsign_signer_options_set_base_url": (_S, [_P, _STR, _SZ]),
+    "restsign_signer_options_free": (None, [_P]),
+    "restsign_signer_new_recipe": (_S, [_P, _STR, _SZ, _STR, _SZ, _P, _PP]),
+    "restsign_request_set_time": (_S, [_P, c_uint64]),
+    "restsign_request_set_uuid": (_S, [_P, _STR, _SZ]),
+    "restsign_request_url": (_S, [_P, _VIEW, _PSZ]),
 }
 
 # Functions a newer library may have; Nonce.redis() says so when the loaded one lacks them.

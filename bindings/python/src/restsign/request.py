@@ -75,6 +75,28 @@ class Request:
         _ffi.check(self._lib.restsign_request_sign_with_nonce(self._handle, _ffi.nonce(nonce)))
         return self
 
+    def set_time(self, unix_ms: int) -> "Request":
+        """Fixes the clock the request is signed at, in milliseconds since the epoch (to reproduce a
+        request, or to test); every timestamp of the recipe is rendered from it. By default each
+        signing reads the system clock."""
+        if isinstance(unix_ms, bool) or not isinstance(unix_ms, int):
+            raise TypeError(f"restsign: the time must be an int, not {type(unix_ms).__name__}")
+        if not 0 <= unix_ms < 2**64:
+            raise ValueError(f"restsign: the time must be milliseconds from 0 to 2^64 - 1, got {unix_ms}")
+        _ffi.check(self._lib.restsign_request_set_time(self._handle, unix_ms))
+        return self
+
+    def set_uuid(self, uuid: Bytes) -> "Request":
+        """Fixes the random UUID of recipes that draw one (Bitstamp, Upbit): 36 characters,
+        xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (else Status.ERR_INVALID_UUID)."""
+        u = _ffi.to_bytes(uuid, "UUID")
+        _ffi.check(self._lib.restsign_request_set_uuid(self._handle, u, len(u)))
+        return self
+
+    def url(self) -> str:
+        """The whole URL to send to: the base URL (the recipe's or the signer's), the path and "?query"."""
+        return self._view(self._lib.restsign_request_url).decode("utf-8", "surrogateescape")
+
     def body(self) -> bytes:
         """The body to send, as bytes: send exactly these (empty when parameters travel in the query)."""
         return self._view(self._lib.restsign_request_body)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import byref, c_size_t, c_uint64, c_void_p
-from typing import Callable, List, NoReturn, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, List, NoReturn, Optional, Tuple, Union
 
 from . import _ffi
 from ._ffi import Bytes
 from ._status import Status
 from .nonce import Nonce
+
+if TYPE_CHECKING:
+    from .recipe import Recipe
 
 __all__ = ["Signer"]
 
@@ -46,6 +49,53 @@ class Signer:
         self = object.__new__(cls)
         self._create("restsign_signer_new_shared", *args, path)
         return self
+
+    @classmethod
+    def from_recipe(
+        cls,
+        recipe: Union["Recipe", Bytes],
+        key: Bytes,
+        secret: Bytes,
+        passphrase: Optional[Bytes] = None,
+        nonce: Optional[Nonce] = None,
+        base_url: Optional[Bytes] = None,
+    ) -> "Signer":
+        """A signer for any recipe (a restsign.Recipe, or a preset's name): `passphrase` for the
+        APIs that have one (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin; a recipe that needs one
+        raises Status.ERR_PASSPHRASE_MISSING without it), `nonce` the source of request nonces
+        (None: the default), `base_url` (http(s)://host[:port]) instead of the recipe's."""
+        from .recipe import Recipe
+
+        if isinstance(recipe, Recipe):
+            r = recipe
+        elif isinstance(recipe, (str, bytes, bytearray, memoryview)):
+            r = Recipe.preset(recipe)
+        else:
+            raise TypeError(f"restsign: a recipe must be a restsign.Recipe or a preset name, not {type(recipe).__name__}")
+        if nonce is not None and not isinstance(nonce, Nonce):
+            raise TypeError("restsign: the nonce source must be a restsign.Nonce")
+        lib = _ffi.lib()
+        k = _ffi.to_bytes(key, "key")
+        x = _ffi.to_bytes(secret, "secret")
+        options: Optional[c_void_p] = None
+        if passphrase is not None or nonce is not None or base_url is not None:
+            options = c_void_p()
+            _ffi.check(lib.restsign_signer_options_new(byref(options)))
+        try:
+            if passphrase is not None:
+                p = _ffi.to_bytes(passphrase, "passphrase")
+                _ffi.check(lib.restsign_signer_options_set_passphrase(options, p, len(p)))
+            if nonce is not None:
+                _ffi.check(lib.restsign_signer_options_set_nonce(options, nonce._live()))
+            if base_url is not None:
+                u = _ffi.to_bytes(base_url, "base URL")
+                _ffi.check(lib.restsign_signer_options_set_base_url(options, u, len(u)))
+            self = object.__new__(cls)
+            self._create("restsign_signer_new_recipe", r._live(), k, len(k), x, len(x), options)
+            return self
+        finally:
+            if options:
+                lib.restsign_signer_options_free(options)
 
     def _create(self, function: str, *args: object) -> None:
         self._handle = None
