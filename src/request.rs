@@ -204,7 +204,9 @@ impl Signer {
         let uuid = if recipe.uses_uuid() { uuid_text(request.uuid.unwrap_or_else(random_uuid)) } else { Vec::new() };
 
         // The parameters in order: injected at the start, the caller's, injected at the end.
-        let early = self.scope(method, path, full_path, b"", b"", nonce_text, &ts, &uuid, &[], &[], &[]);
+        let early =
+            Facts { method, path, full_path, nonce: nonce_text, ts: &ts, uuid: &uuid, params: &[], query_params: &[] };
+        let early = self.request_scope(early, b"", b"", &[]);
         let injected = |i: &&'r Inject| Param {
             name: Cow::Borrowed(i.name.as_bytes()),
             value: Cow::Owned(i.value.eval(&early)),
@@ -261,37 +263,22 @@ impl Signer {
             true => (pairs(body_params.iter().chain(&query_params)), pairs(query_params.iter())),
             false => (Vec::new(), Vec::new()),
         };
-        let mut values: Vec<Vec<u8>> = Vec::new();
-        for (_, expr) in &recipe.values {
-            let scope = self.scope(
-                method,
-                path,
-                full_path,
-                &query,
-                &body,
-                nonce_text,
-                &ts,
-                &uuid,
-                &values,
-                &all_params,
-                &query_pairs,
-            );
-            let value = expr.eval(&scope);
-            values.push(value);
-        }
-        let scope = self.scope(
+        let facts = Facts {
             method,
             path,
             full_path,
-            &query,
-            &body,
-            nonce_text,
-            &ts,
-            &uuid,
-            &values,
-            &all_params,
-            &query_pairs,
-        );
+            nonce: nonce_text,
+            ts: &ts,
+            uuid: &uuid,
+            params: &all_params,
+            query_params: &query_pairs,
+        };
+        let mut values: Vec<Vec<u8>> = Vec::new();
+        for (_, expr) in &recipe.values {
+            let value = expr.eval(&self.request_scope(facts, &query, &body, &values));
+            values.push(value);
+        }
+        let scope = self.request_scope(facts, &query, &body, &values);
         let message = recipe.message.eval(&scope);
         let tag = self.tag_of(&message);
         let signature = self.signature_text(&crate::recipe::Scope { tag: tag.as_bytes(), ..scope });
@@ -309,19 +296,8 @@ impl Signer {
                 encode::percent_escape_into(&signature, recipe.space, target);
             }
         }
-        let scope = self.scope(
-            method,
-            path,
-            full_path,
-            &query,
-            &body,
-            nonce_text,
-            &ts,
-            &uuid,
-            &values,
-            &all_params,
-            &query_pairs,
-        );
+        // The query or body may have gained the signature: the headers and envelope see them as sent.
+        let scope = self.request_scope(facts, &query, &body, &values);
         let scope = crate::recipe::Scope { tag: tag.as_bytes(), signature: &signature, ..scope };
         let mut header_block = Vec::new();
         // A recipe without headers of its own still needs Content-Type for a body (HTX's auth is
@@ -355,6 +331,33 @@ impl Signer {
             header_block,
             message,
         })
+    }
+}
+
+/// What one request's parts may read besides the signer's credentials, the query and the body
+/// (which change as the signature is placed).
+#[derive(Clone, Copy)]
+struct Facts<'a> {
+    method: &'a str,
+    path: &'a [u8],
+    full_path: &'a [u8],
+    nonce: &'a [u8],
+    ts: &'a [u8],
+    uuid: &'a [u8],
+    params: &'a [(&'a [u8], &'a [u8])],
+    query_params: &'a [(&'a [u8], &'a [u8])],
+}
+
+impl Signer {
+    fn request_scope<'s>(
+        &'s self,
+        f: Facts<'s>,
+        query: &'s [u8],
+        body: &'s [u8],
+        values: &'s [Vec<u8>],
+    ) -> crate::recipe::Scope<'s> {
+        let Facts { method, path, full_path, nonce, ts, uuid, params, query_params } = f;
+        self.scope(method, path, full_path, query, body, nonce, ts, uuid, values, params, query_params)
     }
 }
 
