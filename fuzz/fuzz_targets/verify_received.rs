@@ -34,7 +34,7 @@ fuzz_target!(|input: Input| {
     let Ok(Verdict::Valid { nonce, .. }) = verifier.check(&received) else { return };
 
     let cred = Credential { scheme: name, key: KEY, hmac_key: if mtgox { b"secret".to_vec() } else { secret.to_vec() } };
-    let path = input.path.strip_prefix(verifier.scheme().signed_path_prefix.as_bytes()).unwrap_or(&input.path);
+    let path = input.path.strip_prefix(verifier.scheme().strip_prefix.as_bytes()).unwrap_or(&input.path);
     if name == "mtgox-stream" {
         // The call is key ‖ tag ‖ JSON: re-signing its JSON must give the call back.
         let call = base64_decode(input.payload.trim_ascii()).expect("a valid call is base64");
