@@ -395,7 +395,7 @@ impl Verifier {
                 if stream_call.len() < UUID_LEN + scheme.hash.tag_len() {
                     return Err(Malformed::CallTooShort.into());
                 }
-                let uuid = uuid_text(stream_call[..UUID_LEN].try_into().expect("16 bytes"));
+                let uuid = crate::request::uuid_text(stream_call[..UUID_LEN].try_into().expect("16 bytes"));
                 (uuid, &stream_call[UUID_LEN + scheme.hash.tag_len()..], text)
             }
             false => {
@@ -606,34 +606,12 @@ fn form_field(form: &[u8], name: &str) -> Result<Option<Vec<u8>>, Malformed> {
             Some(at) => (&pair[..at], &pair[at + 1..]),
             None => (pair, &[][..]),
         };
-        if form_decode(n) == name.as_bytes() && found.replace(form_decode(v)).is_some() {
+        let decode = |t: &[u8]| crate::encode::percent_decode(t, crate::encode::Space::Plus);
+        if decode(n) == name.as_bytes() && found.replace(decode(v)).is_some() {
             return Err(Malformed::Duplicate);
         }
     }
     Ok(found)
-}
-
-/// `+` as space and `%XX` as its byte; a `%` not followed by two hex digits stays as it is
-/// (as Python's `unquote_plus` and PHP do).
-fn form_decode(text: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(text.len());
-    let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'+' => out.push(b' '),
-            b'%' => match (text.get(i + 1).copied().and_then(hex), text.get(i + 2).copied().and_then(hex)) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
 }
 
 /// Member `name` of the JSON object `json`, if present. Not an object, or the member twice: malformed.
@@ -666,18 +644,6 @@ fn json_member(json: &[u8], name: &str) -> Result<Option<serde_json::Value>, Mal
     let (found, twice) = de.deserialize_map(Find(name)).map_err(|_| Malformed::NotJsonObject)?;
     de.end().map_err(|_| Malformed::NotJsonObject)?;
     if twice { Err(Malformed::Duplicate) } else { Ok(found) }
-}
-
-/// 16 bytes as a lower-case UUID (`8-4-4-4-12` hex digits).
-fn uuid_text(bytes: &[u8; UUID_LEN]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(36);
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push(b'-');
-        }
-        out.extend_from_slice(format!("{b:02x}").as_bytes());
-    }
-    out
 }
 
 #[cfg(test)]
@@ -714,7 +680,7 @@ mod tests {
     #[test]
     fn uuid_text_round_trips() {
         let bytes = [0x12, 0x34, 0x56, 0x78, 0xab, 0xcd, 0x12, 0x34, 0xab, 0xcd, 0x50, 0x28, 0x6e, 0x64, 0x9d, 0x5c];
-        assert_eq!(uuid_text(&bytes), b"12345678-abcd-1234-abcd-50286e649d5c");
+        assert_eq!(crate::request::uuid_text(bytes), b"12345678-abcd-1234-abcd-50286e649d5c");
     }
 
     #[test]

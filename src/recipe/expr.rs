@@ -261,18 +261,7 @@ impl Expr {
 
     /// Whether the part reads `token` anywhere.
     pub(crate) fn uses(&self, token: Token) -> bool {
-        match self {
-            Expr::Concat(parts) => parts.iter().any(|p| p.uses(token)),
-            Expr::Token(t) | Expr::QueryMark(t) => *t == token,
-            Expr::Digest(_, inner) | Expr::Hmac(inner) | Expr::Encode(_, inner) => inner.uses(token),
-            Expr::If(_, then, other) => then.uses(token) || other.uses(token),
-            Expr::Form { extra, .. } => extra.iter().any(|(_, v)| v.uses(token)),
-            Expr::Json(members) => members.iter().any(|m| match &m.value {
-                MemberValue::Str(e) | MemberValue::Number(e) | MemberValue::Raw(e) => e.uses(token),
-                _ => false,
-            }),
-            Expr::Lit(_) | Expr::ParamsConcat | Expr::KeyUuid => false,
-        }
+        self.any(&|e| matches!(e, Expr::Token(t) | Expr::QueryMark(t) if *t == token))
     }
 
     /// Whether the part reads the request's parameters themselves (not only the encoded query or body).

@@ -222,12 +222,7 @@ impl Recipe {
 
     /// Whether any part of the recipe reads `token`.
     pub(crate) fn uses(&self, token: Token) -> bool {
-        self.message.uses(token)
-            || self.signature.uses(token)
-            || self.values.iter().any(|(_, e)| e.uses(token))
-            || self.headers.iter().any(|(_, e)| e.uses(token))
-            || self.envelope.as_ref().is_some_and(|e| e.uses(token))
-            || self.inject.iter().any(|i| i.value.uses(token))
+        self.all_parts().any(|e| e.uses(token))
     }
 
     /// Works out the recipe's [`Traits`] (once, when it is built).
@@ -252,22 +247,21 @@ impl Recipe {
     }
 
     fn nonce_outside_params(&self) -> bool {
-        let t = Token::Nonce;
-        self.message.uses(t)
-            || self.signature.uses(t)
-            || self.values.iter().any(|(_, e)| e.uses(t))
-            || self.headers.iter().any(|(_, e)| e.uses(t))
-            || self.envelope.as_ref().is_some_and(|e| e.uses(t))
+        self.parts_but_inject().any(|e| e.uses(Token::Nonce))
     }
 
-    /// Every part of the recipe.
-    fn all_parts(&self) -> impl Iterator<Item = &Expr> {
+    /// Every part of the recipe but its injected parameters.
+    fn parts_but_inject(&self) -> impl Iterator<Item = &Expr> {
         [&self.message, &self.signature]
             .into_iter()
             .chain(self.values.iter().map(|(_, e)| e))
             .chain(self.headers.iter().map(|(_, e)| e))
             .chain(self.envelope.as_ref())
-            .chain(self.inject.iter().map(|i| &i.value))
+    }
+
+    /// Every part of the recipe.
+    fn all_parts(&self) -> impl Iterator<Item = &Expr> {
+        self.parts_but_inject().chain(self.inject.iter().map(|i| &i.value))
     }
 
     /// Whether any part builds JSON (whose strings must be UTF-8).
