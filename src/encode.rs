@@ -94,6 +94,29 @@ pub fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
     STANDARD.decode(text).ok()
 }
 
+/// Decodes text a client wrote in `encoding`, forgiving its spelling but not its content: hex in
+/// either case; base64 with or without padding and with spaces or line breaks anywhere (Perl's
+/// `encode_base64` wraps at 76 characters, and HTTP clients send the break as a space). Anything
+/// else (a foreign character, a truncated quantum, non-zero trailing bits) is `None`.
+pub fn decode_lenient(encoding: TextEncoding, text: &[u8]) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const EITHER: GeneralPurposeConfig = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const STANDARD_EITHER: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, EITHER);
+    const URL_EITHER: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, EITHER);
+    let compact = || -> Vec<u8> { text.iter().copied().filter(|b| !b" \t\r\n".contains(b)).collect() };
+    match encoding {
+        TextEncoding::HexLower | TextEncoding::HexUpper => {
+            if text.len() % 2 != 0 {
+                return None;
+            }
+            let nibble = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+            text.chunks(2).map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?)).collect()
+        }
+        TextEncoding::Base64 => STANDARD_EITHER.decode(compact()).ok(),
+        TextEncoding::Base64Url => URL_EITHER.decode(compact()).ok(),
+    }
+}
+
 /// Writes `value` in decimal into `buf`, returning the digits.
 pub fn decimal(value: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut at = buf.len();

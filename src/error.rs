@@ -66,8 +66,12 @@ pub enum Error {
     Internal,
     /// A recipe was refused (the parse error says where and what).
     InvalidRecipe,
-    /// The verifier cannot follow this recipe yet.
+    /// The low-level check (method, path, payload, three header values) cannot follow this recipe:
+    /// check the whole request instead.
     VerifyUnsupported,
+    /// The verifier remembers as many recent requests as it may: this one cannot be checked for
+    /// replay until some expire.
+    ReplayMemoryFull,
     /// A state directory or file is not owned by the effective user (and is not in a directory set
     /// up for group sharing): someone else could rewrite it.
     StateNotOwned,
@@ -146,7 +150,10 @@ impl Error {
             Error::Internal => c"internal error in restsign (a bug; please report it)",
             Error::InvalidRecipe => c"the recipe is invalid (the parse error says where and what)",
             Error::VerifyUnsupported => {
-                c"the verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT)"
+                c"this recipe signs more than the payload (a timestamp, a UUID, a JWT): check the whole request (restsign_verifier_check_request)"
+            }
+            Error::ReplayMemoryFull => {
+                c"the verifier remembers as many recent requests as it may: this one cannot be checked for replay now (raise the capacity or shorten the window)"
             }
             Error::StateNotOwned => {
                 c"the state directory or file is not owned by you, so someone else could reset it: remove it (or use another directory); to share state between users, use a setgid directory of a group you are in"

@@ -132,6 +132,10 @@ impl Signer {
         &self.credentials.key
     }
 
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
     pub(crate) fn base_url(&self) -> &str {
         &self.credentials.base_url
     }

@@ -251,11 +251,20 @@ struct VerifyArgs {
     #[arg(long)]
     nonce: Option<String>,
     /// The received body, exactly.
-    #[arg(long, conflicts_with_all = ["body_file", "query"])]
+    #[arg(long, conflicts_with = "body_file")]
     body: Option<String>,
     /// File holding the received body, exactly.
-    #[arg(long, value_name = "PATH", conflicts_with = "query")]
+    #[arg(long, value_name = "PATH")]
     body_file: Option<PathBuf>,
+    /// The key's passphrase (recipes with one); without it, the one the request carries is taken.
+    #[arg(long)]
+    passphrase: Option<String>,
+    /// Check timestamps against this clock (milliseconds since the epoch) instead of the system's.
+    #[arg(long, value_name = "MS")]
+    now: Option<u64>,
+    /// Accept timestamps this many milliseconds either side of the clock (instead of the recipe's window).
+    #[arg(long, value_name = "MS")]
+    window_ms: Option<u64>,
     /// The received query string (without `?`).
     #[arg(long)]
     query: Option<String>,
@@ -273,6 +282,14 @@ struct ServeArgs {
     keys: Vec<String>,
     #[command(flatten)]
     secrets: ServeSecrets,
+    /// The passphrase of a key, for recipes with one (repeatable, one per --key, in order); a
+    /// key without one accepts the passphrase its requests carry (KuCoin's, which is signed, needs it).
+    #[arg(long = "passphrase", value_name = "PASSPHRASE")]
+    passphrases: Vec<String>,
+    /// Accept timestamps this many milliseconds either side of the clock, instead of the
+    /// recipe's window (and of the window a client asks for).
+    #[arg(long, value_name = "MS")]
+    window_ms: Option<u64>,
     /// Port on 127.0.0.1 (0: any free port; the one chosen is printed).
     #[arg(long, default_value_t = 8080)]
     port: u16,

@@ -105,8 +105,12 @@ pub const RESTSIGN_ERR_INVALID_UUID: restsign_status = 55;
 pub const RESTSIGN_ERR_INVALID_HEADER_VALUE: restsign_status = 56;
 /// The recipe text was refused; `restsign_recipe_parse` wrote where and why into its error buffer.
 pub const RESTSIGN_ERR_INVALID_RECIPE: restsign_status = 57;
-/// The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
+/// `restsign_verifier_check` cannot follow this recipe (it signs a timestamp, a UUID or a JWT):
+/// use `restsign_verifier_check_request`.
 pub const RESTSIGN_ERR_VERIFY_UNSUPPORTED: restsign_status = 58;
+/// The verifier remembers as many recent requests as it may (timestamp recipes): this one cannot
+/// be checked for replay until some expire.
+pub const RESTSIGN_ERR_REPLAY_MEMORY_FULL: restsign_status = 59;
 
 // State directories and files refused before use (60-69). Nothing is repaired silently.
 /// A state directory or file is not owned by the effective user (outside a directory set up for
@@ -143,6 +147,10 @@ pub const RESTSIGN_ERR_NO_EXPECTED: restsign_status = 44;
 pub const RESTSIGN_ERR_NO_KEY: restsign_status = 45;
 /// The verdict has not been through `restsign_verifier_check` yet.
 pub const RESTSIGN_ERR_NOT_CHECKED: restsign_status = 46;
+/// Correctly signed, but the timestamp is outside the window around the server's clock.
+pub const RESTSIGN_ERR_OUTSIDE_WINDOW: restsign_status = 47;
+/// Correctly signed and inside its window, but this very request was accepted before (a replay).
+pub const RESTSIGN_ERR_REPLAYED: restsign_status = 48;
 
 // Redis (70 to 79): nonces and replay state shared through a Redis server.
 /// Redis could not be reached: connection refused or closed, socket missing, server gone.
@@ -204,6 +212,7 @@ pub(crate) fn status_of(err: Error) -> restsign_status {
         Error::InvalidHeaderValue => RESTSIGN_ERR_INVALID_HEADER_VALUE,
         Error::InvalidRecipe => RESTSIGN_ERR_INVALID_RECIPE,
         Error::VerifyUnsupported => RESTSIGN_ERR_VERIFY_UNSUPPORTED,
+        Error::ReplayMemoryFull => RESTSIGN_ERR_REPLAY_MEMORY_FULL,
         Error::StateNotOwned => RESTSIGN_ERR_STATE_NOT_OWNED,
         Error::StateWritableByOthers => RESTSIGN_ERR_STATE_WRITABLE_BY_OTHERS,
         Error::StateGroupWritable => RESTSIGN_ERR_STATE_GROUP_WRITABLE,
@@ -226,7 +235,7 @@ pub(crate) fn status_of(err: Error) -> restsign_status {
 }
 
 /// Every core error, for `restsign_strerror`'s reverse lookup (one value per variant).
-const CORE_ERRORS: [Error; 48] = [
+const CORE_ERRORS: [Error; 49] = [
     Error::UnknownScheme,
     Error::EmptySecret,
     Error::SecretNotBase64,
@@ -257,6 +266,7 @@ const CORE_ERRORS: [Error; 48] = [
     Error::InvalidHeaderValue,
     Error::InvalidRecipe,
     Error::VerifyUnsupported,
+    Error::ReplayMemoryFull,
     Error::StateNotOwned,
     Error::StateWritableByOthers,
     Error::StateGroupWritable,

@@ -34,10 +34,13 @@ struct VerdictHandle {
 fn status_of_verdict(verdict: &Verdict) -> restsign_status {
     match verdict {
         Verdict::Valid { .. } => RESTSIGN_OK,
-        Verdict::BadSignature { .. } => RESTSIGN_ERR_BAD_SIGNATURE,
+        // A part computed from the request that differs is as good as a wrong signature.
+        Verdict::BadSignature { .. } | Verdict::Mismatch { .. } => RESTSIGN_ERR_BAD_SIGNATURE,
         Verdict::StaleNonce { .. } => RESTSIGN_ERR_STALE_NONCE,
-        Verdict::Malformed(_) => RESTSIGN_ERR_MALFORMED,
+        Verdict::Malformed(_) | Verdict::Unreadable { .. } => RESTSIGN_ERR_MALFORMED,
         Verdict::UnknownKey { .. } => RESTSIGN_ERR_UNKNOWN_KEY,
+        Verdict::OutsideWindow { .. } => RESTSIGN_ERR_OUTSIDE_WINDOW,
+        Verdict::Replayed { .. } => RESTSIGN_ERR_REPLAYED,
     }
 }
 
@@ -438,7 +441,9 @@ pub unsafe extern "C" fn restsign_verdict_status(verdict: *const restsign_verdic
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn restsign_verdict_reason(verdict: *const restsign_verdict) -> *const c_char {
     match unsafe { verdict_ref(verdict) } {
-        Ok(VerdictHandle { verdict: Some(Verdict::Malformed(m)), .. }) => m.message().as_ptr(),
+        Ok(VerdictHandle { verdict: Some(Verdict::Malformed(m) | Verdict::Unreadable { problem: m, .. }), .. }) => {
+            m.message().as_ptr()
+        }
         Ok(handle) => restsign_strerror(handle.status),
         Err(status) => restsign_strerror(status),
     }
@@ -495,7 +500,10 @@ pub unsafe extern "C" fn restsign_verdict_key(
                     Verdict::Valid { key, .. }
                     | Verdict::BadSignature { key, .. }
                     | Verdict::StaleNonce { key, .. }
-                    | Verdict::UnknownKey { key },
+                    | Verdict::UnknownKey { key }
+                    | Verdict::Mismatch { key, .. }
+                    | Verdict::OutsideWindow { key, .. }
+                    | Verdict::Replayed { key },
                 ) => Ok(key),
                 _ => Err(RESTSIGN_ERR_NO_KEY),
             })
@@ -542,6 +550,7 @@ pub unsafe extern "C" fn restsign_verdict_expected_message(
         unsafe {
             verdict_text(verdict, out, out_cap, out_len, |v| match v {
                 Some(Verdict::BadSignature { expected_message, .. }) => Ok(expected_message),
+                Some(Verdict::Mismatch { expected, .. }) => Ok(expected),
                 _ => Err(RESTSIGN_ERR_NO_EXPECTED),
             })
         }

@@ -472,6 +472,7 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
         envelope,
         key_param: doc.key_param,
         nonce_optional: doc.nonce_optional,
+        server: ServerSide::default(),
         traits: Traits::default(),
     };
     check_whole(recipe)

@@ -1,12 +1,14 @@
-//! `restsign serve`: a local exchange on 127.0.0.1 that verifies every request and answers in the
-//! exchange's own JSON dialect.
+//! `restsign serve`: a local exchange on 127.0.0.1 that verifies every request with the recipe and
+//! answers as that exchange does (the recipe's `[server.replies]`), logging what it expected on
+//! every refusal.
 
 use crate::http;
 use crate::{Failure, ServeArgs, usage};
 use restsign::Counter;
 use restsign::recipe::{KeyFormat, Recipe};
-use restsign::verify::{Received, Verdict, Verifier};
-use serde_json::{Value, json};
+use restsign::recipe::ReplyVars;
+use restsign::verify::{Incoming, Verdict, Verifier};
+use serde_json::json;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::process::ExitCode;
@@ -18,6 +20,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
     let secrets = zeroize::Zeroizing::new(args.secrets.read()?);
     if secrets.len() != args.keys.len() {
         return Err(usage(format!("{} keys but {} secrets: give one secret per key", args.keys.len(), secrets.len())));
+    }
+    if !args.passphrases.is_empty() && args.passphrases.len() != args.keys.len() {
+        let (keys, passphrases) = (args.keys.len(), args.passphrases.len());
+        return Err(usage(format!("{keys} keys but {passphrases} passphrases: give one passphrase per key, or none")));
     }
     // MtGox served API 1 and API 2 side by side, and so does the local exchange: paths under
     // /api/2/ are checked as mtgox-v2, all others as mtgox-v1, whichever of the two was named.
@@ -43,7 +49,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         max_connections: args.max_connections as usize,
         max_buffered: args.max_buffered,
     };
-    let exchange = Arc::new(Exchange { routes, style: Style::of(&scheme) });
+    let exchange = Arc::new(Exchange { routes, scheme: scheme.clone() });
     // Signals are caught from here on, so a client that sees the line below can stop us cleanly.
     let server = http::Server::new(listener, usize::from(args.threads), limits, exchange)
         .map_err(|e| Failure::Runtime(format!("cannot start the server: {e}")))?;
@@ -61,6 +67,9 @@ fn preset(name: &str) -> Arc<Recipe> {
 /// A verifier for `scheme` knowing every key of `args`, with the replay state `args` asks for.
 fn verifier_for(scheme: Arc<Recipe>, args: &ServeArgs, secrets: &[Vec<u8>]) -> Result<Verifier, Failure> {
     let mut verifier = Verifier::with_recipe(scheme.clone()).map_err(usage)?;
+    if let Some(ms) = args.window_ms {
+        verifier = verifier.with_window_ms(ms);
+    }
     if let Some(url) = &args.replay_redis {
         verifier = crate::with_redis_replay(verifier, url)?;
     }
@@ -69,7 +78,8 @@ fn verifier_for(scheme: Arc<Recipe>, args: &ServeArgs, secrets: &[Vec<u8>]) -> R
             .shared_state(dir)
             .map_err(|e| Failure::Runtime(format!("replay state in {}: {e}", dir.display())))?;
     }
-    for (key, secret) in args.keys.iter().zip(secrets) {
+    for (i, (key, secret)) in args.keys.iter().zip(secrets).enumerate() {
+        let passphrase = args.passphrases.get(i).map_or(&b""[..], |p| p.as_bytes());
         let added = match &args.state_file {
             Some(_) if args.keys.len() > 1 => {
                 return Err(usage(format!(
@@ -80,7 +90,7 @@ fn verifier_for(scheme: Arc<Recipe>, args: &ServeArgs, secrets: &[Vec<u8>]) -> R
             Some(path) => Counter::open_file(path, &verifier_key(&scheme, key), scheme.nonce_unit)
                 .map_err(|e| Failure::Runtime(format!("state file {}: {e}", path.display())))
                 .and_then(|c| verifier.add_key_with_counter(key.as_bytes(), secret, c).map_err(usage)),
-            None => verifier.add_key(key.as_bytes(), secret).map_err(|e| match e {
+            None => verifier.add_key_with_passphrase(key.as_bytes(), secret, passphrase).map_err(|e| match e {
                 restsign::Error::NonceStateIo { .. }
                 | restsign::Error::NonceStateCorrupt
                 | restsign::Error::NonceStateForeign
@@ -104,174 +114,131 @@ fn verifier_key(scheme: &Recipe, key: &str) -> Vec<u8> {
     }
 }
 
-/// The JSON dialect of the exchange being imitated.
-#[derive(Clone, Copy)]
-enum Style {
-    /// `{"result":"success","return":…}` / `{"result":"error","error":"…"}`
-    MtGox,
-    /// The data itself / `{"error":"…"}`
-    Poloniex,
-    /// `{"error":"ok","result":…}` / `{"error":"…","result":[]}`
-    CoinPayments,
-    /// `{"code":0,"data":…,"message":"OK"}` / `{"code":N,"data":{},"message":"…"}` (CoinEx-family codes)
-    ViaBtc,
-    /// LocalBitcoins: `{"data":…}` / `{"error":{"message":"…","error_code":N}}`
-    LocalBitcoins,
-}
-
-/// Why a request was refused, in terms every dialect can express.
+/// Why a request was refused: the kinds of reply a recipe's `[server.replies]` gives.
 enum Refusal {
     BadSignature,
-    StaleNonce {
-        nonce: u64,
-        last: u64,
-    },
+    StaleNonce { nonce: u64, last: u64 },
     UnknownKey,
+    OutsideWindow,
+    Replayed,
     Malformed(String),
-    /// A protocol error (bad HTTP, too large, timeout) with its HTTP status.
+    /// A protocol error (bad HTTP, too large, timeout) with its HTTP status, in the malformed reply.
     Http(u16, String),
     Internal(String),
 }
 
-impl Style {
-    fn of(scheme: &Recipe) -> Style {
-        match scheme.name.as_str() {
-            "apiauth" => Style::LocalBitcoins,
-            "poloniex" => Style::Poloniex,
-            "coinpayments" => Style::CoinPayments,
-            "viabtc" => Style::ViaBtc,
-            _ => Style::MtGox,
+/// The reply to a refusal, in the exchange's own format (the recipe's `[server.replies]`).
+fn refusal_reply(scheme: &Recipe, why: &Refusal) -> http::Response {
+    let replies = &scheme.server.replies;
+    let (reply, message, nonce, last) = match why {
+        Refusal::BadSignature => (&replies.bad_signature, "Invalid signature".to_owned(), None, None),
+        Refusal::StaleNonce { nonce, last } => (
+            &replies.stale_nonce,
+            format!("Nonce {nonce} is too small: it must be greater than {last}"),
+            Some(*nonce),
+            Some(*last),
+        ),
+        Refusal::UnknownKey => (&replies.unknown_key, "Unknown API key".to_owned(), None, None),
+        Refusal::OutsideWindow => {
+            (&replies.outside_window, "Timestamp outside the recv window".to_owned(), None, None)
         }
-    }
-
-    fn success(self, data: Value) -> http::Response {
-        let body = match self {
-            Style::MtGox => json!({"result": "success", "return": data}),
-            Style::Poloniex => data,
-            Style::CoinPayments => json!({"error": "ok", "result": data}),
-            Style::ViaBtc => json!({"code": 0, "data": data, "message": "OK"}),
-            Style::LocalBitcoins => json!({"data": data}),
-        };
-        http::Response { status: 200, body: body.to_string().into_bytes() }
-    }
-
-    fn refusal(self, why: &Refusal) -> http::Response {
-        let status = match why {
-            Refusal::BadSignature | Refusal::StaleNonce { .. } | Refusal::UnknownKey => 401,
-            Refusal::Malformed(_) => 400,
-            Refusal::Http(status, _) => *status,
-            Refusal::Internal(_) => 500,
-        };
-        let message = match (self, why) {
-            (Style::Poloniex, Refusal::BadSignature | Refusal::UnknownKey) => "Invalid API key/secret pair.".to_owned(),
-            (Style::Poloniex, Refusal::StaleNonce { nonce, last }) => {
-                format!("Nonce must be greater than {last}. You provided {nonce}.")
-            }
-            (Style::CoinPayments, Refusal::BadSignature) => "HMAC signature does not match".to_owned(),
-            (Style::LocalBitcoins, Refusal::BadSignature) => "HMAC signature is invalid.".to_owned(),
-            (_, Refusal::BadSignature) => "Invalid signature".to_owned(),
-            (_, Refusal::StaleNonce { nonce, last }) => {
-                format!("Nonce {nonce} is too small: it must be greater than {last}")
-            }
-            (_, Refusal::UnknownKey) => "Unknown API key".to_owned(),
-            (_, Refusal::Malformed(m) | Refusal::Http(_, m) | Refusal::Internal(m)) => m.clone(),
-        };
-        let body = match self {
-            Style::MtGox => json!({"result": "error", "error": message}),
-            Style::Poloniex => json!({"error": message}),
-            Style::CoinPayments => json!({"error": message, "result": []}),
-            Style::ViaBtc => {
-                let code = match why {
-                    Refusal::BadSignature => 25,
-                    Refusal::UnknownKey => 24,
-                    Refusal::StaleNonce { .. } => 227,
-                    Refusal::Malformed(_) | Refusal::Http(..) => 2,
-                    Refusal::Internal(_) => 1,
-                };
-                json!({"code": code, "data": {}, "message": message})
-            }
-            Style::LocalBitcoins => {
-                let code = match why {
-                    Refusal::BadSignature => 41,
-                    Refusal::StaleNonce { .. } => 42,
-                    Refusal::UnknownKey | Refusal::Malformed(_) => 40,
-                    Refusal::Http(..) | Refusal::Internal(_) => 1,
-                };
-                json!({"error": {"message": message, "error_code": code}})
-            }
-        };
-        http::Response { status, body: body.to_string().into_bytes() }
-    }
+        Refusal::Replayed => (&replies.replayed, "Duplicate request".to_owned(), None, None),
+        Refusal::Malformed(m) | Refusal::Http(_, m) => (&replies.malformed, m.clone(), None, None),
+        Refusal::Internal(m) => (&replies.internal, m.clone(), None, None),
+    };
+    let body = reply.render(&ReplyVars { message: &message, data: "null", nonce, last });
+    let status = match why {
+        Refusal::Http(status, _) => *status,
+        _ => reply.status(),
+    };
+    http::Response { status, body }
 }
 
 struct Exchange {
     /// Verifiers by path prefix, the first match wins (`None` matches every path).
     routes: Vec<(Option<&'static str>, Verifier)>,
-    style: Style,
+    /// The recipe named on the command line: its replies are the exchange's.
+    scheme: Arc<Recipe>,
 }
 
 impl http::Handler for Exchange {
     fn handle(&self, request: &http::Request) -> http::Response {
-        let (path, query) = request.target.split_once('?').unwrap_or((&request.target, ""));
+        let target = request.target.as_bytes();
+        let path = request.target.split_once('?').map_or(request.target.as_str(), |(path, _)| path);
         let verifier = self
             .routes
             .iter()
             .find(|(prefix, _)| prefix.is_none_or(|p| path.starts_with(p)))
             .map(|(_, v)| v)
             .expect("the last route matches every path");
-        let scheme = verifier.scheme();
-        // mtgox-stream: the signed call is the body, whatever the path.
-        let payload = if !scheme.is_signed_call() && scheme.uses_query(&request.method) {
-            query.as_bytes()
-        } else {
-            &request.body
-        };
-        let headers = request.headers.iter().map(|(n, v)| (n.as_bytes(), v.as_slice()));
-        let verdict = match Received::new(&request.method, path.as_bytes(), payload).with_headers(scheme, headers) {
-            Ok(received) => verifier.check(&received),
-            Err(malformed) => Ok(Verdict::Malformed(malformed)),
-        };
+        let mut incoming = Incoming::new(&request.method, target, &request.body);
+        incoming.headers = request.headers.iter().map(|(n, v)| (n.as_bytes(), v.as_slice())).collect();
+        let verdict = verifier.check_request(&incoming);
         let show = |bytes: &[u8]| bytes.escape_ascii().to_string();
+        let what = format!("restsign serve: {} {path}", request.method);
         let refusal = match verdict {
             Ok(Verdict::Valid { key, nonce }) => {
                 let data = json!({"key": String::from_utf8_lossy(&key), "nonce": nonce, "method": request.method, "path": path});
-                return self.style.success(data);
+                let success = &self.scheme.server.replies.success;
+                let body = success.render(&ReplyVars { message: "", data: &data.to_string(), nonce, last: None });
+                return http::Response { status: success.status(), body };
             }
-            Ok(Verdict::BadSignature { key, expected_message, expected_signature }) => {
+            Ok(Verdict::BadSignature { key, expected_message, expected_signature, received_signature }) => {
                 eprintln!(
-                    "restsign serve: {} {path}: invalid signature for key {}; expected message \"{}\", expected signature {expected_signature}",
-                    request.method,
+                    "{what}: invalid signature for key {}\n  expected message:   \"{}\"\n  expected signature: {expected_signature}\n  received signature: {}",
                     show(&key),
-                    show(&expected_message)
+                    show(&expected_message),
+                    show(&received_signature),
+                );
+                Refusal::BadSignature
+            }
+            Ok(Verdict::Mismatch { key, part, expected, received }) => {
+                eprintln!(
+                    "{what}: the signature matches but {part} does not, for key {}\n  expected: \"{}\"\n  received: \"{}\"",
+                    show(&key),
+                    show(&expected),
+                    show(&received),
                 );
                 Refusal::BadSignature
             }
             Ok(Verdict::StaleNonce { key, nonce, last }) => {
-                eprintln!(
-                    "restsign serve: {} {path}: stale nonce {nonce} for key {} (last {last})",
-                    request.method,
-                    show(&key)
-                );
+                eprintln!("{what}: stale nonce {nonce} for key {} (last {last})", show(&key));
                 Refusal::StaleNonce { nonce, last }
             }
+            Ok(Verdict::OutsideWindow { key, timestamp_ms, now_ms, window_ms }) => {
+                let off = i128::from(timestamp_ms) - i128::from(now_ms);
+                eprintln!(
+                    "{what}: timestamp {timestamp_ms} is {off:+} ms from the server's clock {now_ms}, outside ±{window_ms} ms, for key {}",
+                    show(&key)
+                );
+                Refusal::OutsideWindow
+            }
+            Ok(Verdict::Replayed { key }) => {
+                eprintln!("{what}: replay of a request already accepted inside its window, for key {}", show(&key));
+                Refusal::Replayed
+            }
             Ok(Verdict::UnknownKey { key }) => {
-                eprintln!("restsign serve: {} {path}: unknown key {}", request.method, show(&key));
+                eprintln!("{what}: unknown key {}", show(&key));
                 Refusal::UnknownKey
             }
             Ok(Verdict::Malformed(m)) => {
-                eprintln!("restsign serve: {} {path}: malformed: {m}", request.method);
+                eprintln!("{what}: malformed: {m}");
                 Refusal::Malformed(m.to_string())
             }
+            Ok(Verdict::Unreadable { part, problem }) => {
+                eprintln!("{what}: malformed: {part}: {problem}");
+                Refusal::Malformed(format!("{part}: {problem}"))
+            }
             Err(e) => {
-                eprintln!("restsign serve: {} {path}: replay state error: {e}", request.method);
-                Refusal::Internal(format!("replay state error: {e}"))
+                eprintln!("{what}: cannot check: {e}");
+                Refusal::Internal(format!("cannot check the request: {e}"))
             }
         };
-        self.style.refusal(&refusal)
+        refusal_reply(&self.scheme, &refusal)
     }
 
     fn protocol_error(&self, status: u16, message: &str) -> http::Response {
         eprintln!("restsign serve: HTTP {status}: {message}");
-        self.style.refusal(&Refusal::Http(status, message.to_owned()))
+        refusal_reply(&self.scheme, &Refusal::Http(status, message.to_owned()))
     }
 }

@@ -45,6 +45,12 @@
 //! accepted for its key; afterwards it is [`Malformed::NonceRequired`]. Every other scheme requires
 //! its nonce.
 
+mod request;
+mod window;
+
+pub use request::Incoming;
+pub use window::{DEFAULT_SEEN_CAPACITY, Seen, SeenSet};
+
 use crate::Error;
 use crate::encode::TextEncoding;
 use crate::encode::decode_base64;
@@ -88,6 +94,16 @@ pub enum Malformed {
     CallTooShort,
     /// A CoinPayments request without a nonce, for a key that has used nonces before.
     NonceRequired,
+    /// A header, parameter or JSON member the recipe needs is missing.
+    MissingPart,
+    /// A part does not have the form the recipe gives it (another prefix, separator or literal).
+    PartForm,
+    /// A part the recipe encodes (base64, a JWT segment) does not decode.
+    PartEncoding,
+    /// One value (the nonce, the timestamp, the key) appears twice, with different contents.
+    Conflict,
+    /// The timestamp is not written in the recipe's clock format.
+    BadTimestamp,
 }
 
 impl Malformed {
@@ -105,6 +121,11 @@ impl Malformed {
             Malformed::CallNotBase64 => c"the signed call is not valid base64",
             Malformed::CallTooShort => c"the signed call is shorter than a key and a tag",
             Malformed::NonceRequired => c"a nonce is required: this key has sent nonces before (CoinPayments rule)",
+            Malformed::MissingPart => c"a header, parameter or JSON member the recipe needs is missing",
+            Malformed::PartForm => c"a part of the request does not have the form the recipe gives it",
+            Malformed::PartEncoding => c"a part of the request does not decode as the recipe encodes it",
+            Malformed::Conflict => c"one value (nonce, timestamp, key) appears twice with different contents",
+            Malformed::BadTimestamp => c"the timestamp is not written in the recipe's clock format",
         }
     }
 }
@@ -125,13 +146,25 @@ pub enum Verdict {
     /// The signature does not match. For debugging on the server side only: `expected_message` is
     /// the exact byte string the client should have signed and `expected_signature` the text it
     /// should have sent. Never send these back to the client (that would sign for it).
-    BadSignature { key: Vec<u8>, expected_message: Vec<u8>, expected_signature: String },
+    BadSignature { key: Vec<u8>, expected_message: Vec<u8>, expected_signature: String, received_signature: Vec<u8> },
     /// Correctly signed, but `nonce` is not above `last`, the last nonce accepted for this key.
     StaleNonce { key: Vec<u8>, nonce: u64, last: u64 },
     /// The request cannot be checked.
     Malformed(Malformed),
     /// No secret is known for this key.
     UnknownKey { key: Vec<u8> },
+    /// A part of the request ([`Verifier::check_request`]) cannot be read as the recipe describes
+    /// it: `part` says which (`header OK-ACCESS-TIMESTAMP`, `parameter nonce`), `problem` how.
+    Unreadable { part: String, problem: Malformed },
+    /// The signature matches, but a part computed from the request (Upbit's query hash, KuCoin's
+    /// signed passphrase, Gemini's payload against the body) is not what the key's owner would
+    /// send. For the server's log only, as for [`Verdict::BadSignature`].
+    Mismatch { key: Vec<u8>, part: String, expected: Vec<u8>, received: Vec<u8> },
+    /// Correctly signed, but the timestamp is more than `window_ms` away from the server's clock
+    /// (either way).
+    OutsideWindow { key: Vec<u8>, timestamp_ms: u64, now_ms: u64, window_ms: u64 },
+    /// Correctly signed and inside its window, but this very request was accepted before.
+    Replayed { key: Vec<u8> },
 }
 
 impl Verdict {
@@ -239,6 +272,19 @@ pub struct Verifier {
     signers: RwLock<HashMap<Vec<u8>, Arc<Signer>>>,
     lookup: Option<Box<Lookup>>,
     counters: RwLock<HashMap<Vec<u8>, Arc<Counter>>>,
+    /// The requests accepted inside their window (recipes without a nonce).
+    seen: SeenSet,
+    /// Replaces the recipe's window when set.
+    window_ms: Option<u64>,
+    /// Milliseconds since the epoch (the system clock unless a test or caller gives another).
+    clock: Arc<Clock>,
+}
+
+type Clock = dyn Fn() -> u64 + Send + Sync;
+
+fn system_clock_ms() -> u64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl fmt::Debug for Verifier {
@@ -256,24 +302,54 @@ impl Verifier {
         Verifier::with_recipe(Recipe::preset(scheme).ok_or(Error::UnknownScheme)?)
     }
 
-    /// A verifier for any recipe the verifier can follow: one whose signature is a tag in a header
-    /// (or a signed call) over a payload, with its nonce in a header or a parameter. Others are
-    /// [`Error::VerifyUnsupported`] for now.
+    /// A verifier for any recipe, built in or parsed. [`Verifier::check_request`] follows every
+    /// recipe; the lower-level [`Verifier::check`] only those whose signature is a tag over the
+    /// payload (the seed schemes), and says [`Error::VerifyUnsupported`] for the others.
     pub fn with_recipe(scheme: Arc<Recipe>) -> Result<Verifier, Error> {
-        let tag_in_header = scheme.tag_encoding().is_some() && scheme.header_carrying("signature").is_some();
-        let follows = (tag_in_header || scheme.is_signed_call())
-            && scheme.signs_payload_only()
-            && (scheme.nonce_param().is_some() || scheme.header_carrying("nonce").is_some());
-        if !follows {
-            return Err(Error::VerifyUnsupported);
-        }
         Ok(Verifier {
             scheme,
             state: ReplayState::Memory,
             signers: RwLock::default(),
             lookup: None,
             counters: RwLock::default(),
+            seen: SeenSet::default(),
+            window_ms: None,
+            clock: Arc::new(system_clock_ms),
         })
+    }
+
+    /// Whether [`Verifier::check`] (method, path, payload and three header values) can follow the
+    /// recipe: a tag in a header or a signed call, over the payload, with a header or parameter nonce.
+    fn follows_payload_only(scheme: &Recipe) -> bool {
+        let tag_in_header = scheme.tag_encoding().is_some() && scheme.header_carrying("signature").is_some();
+        (tag_in_header || scheme.is_signed_call())
+            && scheme.signs_payload_only()
+            && (scheme.nonce_param().is_some() || scheme.header_carrying("nonce").is_some())
+    }
+
+    /// Uses `window_ms` for every timestamp instead of the recipe's window (and of the one a client
+    /// may ask for); also how long a request without a timestamp is remembered.
+    pub fn with_window_ms(mut self, window_ms: u64) -> Verifier {
+        self.window_ms = Some(window_ms);
+        self
+    }
+
+    /// Reads the time (milliseconds since the epoch) from `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Verifier {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Remembers at most `capacity` recent requests (default [`DEFAULT_SEEN_CAPACITY`]); past it,
+    /// [`Verifier::check_request`] answers [`Error::ReplayMemoryFull`] until some expire.
+    pub fn with_seen_capacity(mut self, capacity: usize) -> Verifier {
+        self.seen = SeenSet::with_capacity(capacity);
+        self
+    }
+
+    /// The recent requests remembered in memory (for measuring what the window costs).
+    pub fn seen(&self) -> &SeenSet {
+        &self.seen
     }
 
     /// Keeps the replay state in `dir` (created 0700 if missing, and checked now as
@@ -336,7 +412,14 @@ impl Verifier {
     /// Adds (or replaces the secret of) a key. With shared state its state file is opened now,
     /// so a bad state directory is reported here rather than on the first request.
     pub fn add_key(&self, key: &[u8], secret: &[u8]) -> Result<(), Error> {
-        let signer = Signer::with_recipe(self.scheme.clone(), key, secret, Default::default())?;
+        self.add_key_with_passphrase(key, secret, b"")
+    }
+
+    /// Adds a key with its passphrase (OKX, KuCoin…): requests must then carry that passphrase
+    /// (KuCoin signs it). Without one ([`Verifier::add_key`]), the passphrase a request carries
+    /// is taken as it is.
+    pub fn add_key_with_passphrase(&self, key: &[u8], secret: &[u8], passphrase: &[u8]) -> Result<(), Error> {
+        let signer = self.make_signer(key, secret, passphrase)?;
         let id = self.key_id(key);
         self.counter(&id)?;
         write(&self.signers).insert(id, Arc::new(signer));
@@ -346,11 +429,17 @@ impl Verifier {
     /// Adds a key whose replay state is `counter` (for example `Counter::open_file` on a path of
     /// the caller's choosing). Replaces any state the key had.
     pub fn add_key_with_counter(&self, key: &[u8], secret: &[u8], counter: Counter) -> Result<(), Error> {
-        let signer = Signer::with_recipe(self.scheme.clone(), key, secret, Default::default())?;
+        let signer = self.make_signer(key, secret, b"")?;
         let id = self.key_id(key);
         write(&self.counters).insert(id.clone(), Arc::new(counter));
         write(&self.signers).insert(id, Arc::new(signer));
         Ok(())
+    }
+
+    /// A signer for checking `key`'s requests; an empty passphrase stands for "not known".
+    fn make_signer(&self, key: &[u8], secret: &[u8], passphrase: &[u8]) -> Result<Signer, Error> {
+        let passphrase = self.scheme.needs_passphrase.then(|| Zeroizing::new(passphrase.to_vec()));
+        Signer::with_recipe(self.scheme.clone(), key, secret, crate::SignerOptions { passphrase, ..Default::default() })
     }
 
     /// The state file of `key` when the state is shared: `<dir>/verify-<hash of scheme and key>`.
@@ -374,9 +463,14 @@ impl Verifier {
     /// cannot be read or written (a state file or Redis error) or the key lookup failed
     /// ([`Error::KeyLookupFailed`]); every verdict about the request itself is an `Ok`.
     pub fn check(&self, received: &Received<'_>) -> Result<Verdict, Error> {
+        if !Verifier::follows_payload_only(&self.scheme) {
+            return Err(Error::VerifyUnsupported);
+        }
         match self.check_inner(received) {
             Ok(verdict) => Ok(verdict),
             Err(Rejection::Malformed(m)) => Ok(Verdict::Malformed(m)),
+            Err(Rejection::Part(_, m)) => Ok(Verdict::Malformed(m)),
+            Err(Rejection::Missing(_)) => Ok(Verdict::Malformed(Malformed::MissingPart)),
             Err(Rejection::Unchecked(e)) => Err(e),
         }
     }
@@ -426,7 +520,8 @@ impl Verifier {
         let encoding = scheme.tag_encoding().unwrap_or(TextEncoding::Base64);
         if !same_text(encoding, expected.as_bytes(), signature) {
             let expected_message = signer.signed_message(&msg);
-            return Ok(Verdict::BadSignature { key, expected_message, expected_signature: expected });
+            let received_signature = signature.to_vec();
+            return Ok(Verdict::BadSignature { key, expected_message, expected_signature: expected, received_signature });
         }
 
         // Signed by the key's owner: only now may the replay state move.
@@ -493,7 +588,7 @@ impl Verifier {
         let Some(lookup) = &self.lookup else { return Ok(None) };
         let Some(secret) = lookup(key)? else { return Ok(None) };
         // A secret the lookup gives but the scheme refuses (empty, not base64) is no key at all.
-        Ok(Signer::with_recipe(self.scheme.clone(), key, &secret, Default::default()).ok().map(Arc::new))
+        Ok(self.make_signer(key, &secret, b"").ok().map(Arc::new))
     }
 
     /// The replay state of `key`, made on first use.
@@ -549,6 +644,10 @@ impl KeyReplay {
 /// Why `check_inner` stopped early.
 enum Rejection {
     Malformed(Malformed),
+    /// A named part of the request is unreadable.
+    Part(String, Malformed),
+    /// A named part of the request is missing.
+    Missing(String),
     /// Not a verdict: the state file or the key lookup failed.
     Unchecked(Error),
 }
