@@ -132,6 +132,12 @@ impl Signer {
         &self.credentials.key
     }
 
+    /// This signer with no passphrase, for a verifier that takes the one each request carries.
+    pub(crate) fn forget_passphrase(mut self) -> Signer {
+        self.credentials.passphrase = Zeroizing::new(Vec::new());
+        self
+    }
+
     pub(crate) fn credentials(&self) -> &Credentials {
         &self.credentials
     }

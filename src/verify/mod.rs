@@ -438,8 +438,13 @@ impl Verifier {
 
     /// A signer for checking `key`'s requests; an empty passphrase stands for "not known".
     fn make_signer(&self, key: &[u8], secret: &[u8], passphrase: &[u8]) -> Result<Signer, Error> {
-        let passphrase = self.scheme.needs_passphrase.then(|| Zeroizing::new(passphrase.to_vec()));
-        Signer::with_recipe(self.scheme.clone(), key, secret, crate::SignerOptions { passphrase, ..Default::default() })
+        let known = !passphrase.is_empty();
+        // A stand-in passes the signer's check of the passphrase and is forgotten at once.
+        let given: &[u8] = if known { passphrase } else { b"-" };
+        let passphrase = self.scheme.needs_passphrase.then(|| Zeroizing::new(given.to_vec()));
+        let signer =
+            Signer::with_recipe(self.scheme.clone(), key, secret, crate::SignerOptions { passphrase, ..Default::default() })?;
+        Ok(if known { signer } else { signer.forget_passphrase() })
     }
 
     /// The state file of `key` when the state is shared: `<dir>/verify-<hash of scheme and key>`.
