@@ -52,6 +52,12 @@
 #define RESTSIGN_NONCE_UNIT_TEN_MICROS 4
 
 /**
+ * Requests remembered at most by default: at 100,000 accepted requests a second, ten seconds'
+ * worth (about 40 MB).
+ */
+#define DEFAULT_SEEN_CAPACITY 1000000
+
+/**
  * A source of strictly increasing nonces. Opaque.
  *
  * Thread safety: any number of threads may draw from one source at once (lock-free for the
@@ -366,9 +372,16 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
 #define RESTSIGN_ERR_INVALID_RECIPE 57
 
 /**
- * The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
+ * `restsign_verifier_check` cannot follow this recipe (it signs a timestamp, a UUID or a JWT):
+ * use `restsign_verifier_check_request`.
  */
 #define RESTSIGN_ERR_VERIFY_UNSUPPORTED 58
+
+/**
+ * The verifier remembers as many recent requests as it may (timestamp recipes): this one cannot
+ * be checked for replay until some expire.
+ */
+#define RESTSIGN_ERR_REPLAY_MEMORY_FULL 59
 
 /**
  * A state directory or file is not owned by the effective user (outside a directory set up for
@@ -443,6 +456,16 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
  * The verdict has not been through `restsign_verifier_check` yet.
  */
 #define RESTSIGN_ERR_NOT_CHECKED 46
+
+/**
+ * Correctly signed, but the timestamp is outside the window around the server's clock.
+ */
+#define RESTSIGN_ERR_OUTSIDE_WINDOW 47
+
+/**
+ * Correctly signed and inside its window, but this very request was accepted before (a replay).
+ */
+#define RESTSIGN_ERR_REPLAYED 48
 
 /**
  * Redis could not be reached: connection refused or closed, socket missing, server gone.

@@ -202,9 +202,16 @@ final class Status
     public const ERR_INVALID_RECIPE = 57;
 
     /**
-     * The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
+     * `restsign_verifier_check` cannot follow this recipe (it signs a timestamp, a UUID or a JWT):
+     * use `restsign_verifier_check_request`.
      */
     public const ERR_VERIFY_UNSUPPORTED = 58;
+
+    /**
+     * The verifier remembers as many recent requests as it may (timestamp recipes): this one cannot
+     * be checked for replay until some expire.
+     */
+    public const ERR_REPLAY_MEMORY_FULL = 59;
 
     /**
      * A state directory or file is not owned by the effective user (outside a directory set up for
@@ -279,6 +286,16 @@ final class Status
      * The verdict has not been through `restsign_verifier_check` yet.
      */
     public const ERR_NOT_CHECKED = 46;
+
+    /**
+     * Correctly signed, but the timestamp is outside the window around the server's clock.
+     */
+    public const ERR_OUTSIDE_WINDOW = 47;
+
+    /**
+     * Correctly signed and inside its window, but this very request was accepted before (a replay).
+     */
+    public const ERR_REPLAYED = 48;
 
     /**
      * Redis could not be reached: connection refused or closed, socket missing, server gone.

@@ -45,7 +45,8 @@ use constant {
     ERR_INVALID_UUID             => 55,    # A UUID is not 36 characters of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
     ERR_INVALID_HEADER_VALUE     => 56,    # A header value would contain a line break or another control character.
     ERR_INVALID_RECIPE           => 57,    # The recipe text was refused; `restsign_recipe_parse` wrote where and why into its error buffer.
-    ERR_VERIFY_UNSUPPORTED       => 58,    # The verifier cannot follow this recipe yet (it signs a timestamp, a UUID or a JWT).
+    ERR_VERIFY_UNSUPPORTED       => 58,    # `restsign_verifier_check` cannot follow this recipe (it signs a timestamp, a UUID or a JWT): use `restsign_verifier_check_request`.
+    ERR_REPLAY_MEMORY_FULL       => 59,    # The verifier remembers as many recent requests as it may (timestamp recipes): this one cannot be checked for replay until some expire.
     ERR_STATE_NOT_OWNED          => 60,    # A state directory or file is not owned by the effective user (outside a directory set up for group sharing): someone else could reset it. Remove it or use another directory.
     ERR_STATE_WRITABLE_BY_OTHERS => 61,    # A state directory or file is writable by others: remove it or `chmod o-w`.
     ERR_STATE_GROUP_WRITABLE     => 62,    # A state directory or file is group-writable outside a directory named by the caller that is setgid with one of the caller's groups (the one way to share state between users).
@@ -60,6 +61,8 @@ use constant {
     ERR_NO_EXPECTED              => 44,    # Only a verdict of `RESTSIGN_ERR_BAD_SIGNATURE` carries an expected message and signature.
     ERR_NO_KEY                   => 45,    # The verdict's request named no key (it was malformed, or the check did not run).
     ERR_NOT_CHECKED              => 46,    # The verdict has not been through `restsign_verifier_check` yet.
+    ERR_OUTSIDE_WINDOW           => 47,    # Correctly signed, but the timestamp is outside the window around the server's clock.
+    ERR_REPLAYED                 => 48,    # Correctly signed and inside its window, but this very request was accepted before (a replay).
     ERR_REDIS_UNAVAILABLE        => 70,    # Redis could not be reached: connection refused or closed, socket missing, server gone.
     ERR_REDIS_TIMEOUT            => 71,    # Redis did not answer within the timeout (connect, read or write; 1 s unless the URL sets `timeout_ms`).
     ERR_REDIS_AUTH               => 72,    # Redis refused the credentials: wrong or missing password, unknown user, or no permission.
@@ -90,9 +93,10 @@ our @STATUS = qw(
     ERR_NO_NONCE ERR_NONCE_OUT_OF_RANGE ERR_KEY_LOOKUP_FAILED ERR_PASSPHRASE_MISSING
     ERR_INVALID_PASSPHRASE ERR_INVALID_BASE_URL ERR_NEEDS_REQUEST ERR_INVALID_PATH
     ERR_INVALID_UUID ERR_INVALID_HEADER_VALUE ERR_INVALID_RECIPE ERR_VERIFY_UNSUPPORTED
-    ERR_STATE_NOT_OWNED ERR_STATE_WRITABLE_BY_OTHERS ERR_STATE_GROUP_WRITABLE ERR_STATE_SYMLINK
-    ERR_STATE_NOT_REGULAR ERR_STATE_CHANGED ERR_STATE_NO_HOME ERR_BAD_SIGNATURE ERR_STALE_NONCE
-    ERR_MALFORMED ERR_UNKNOWN_KEY ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED
+    ERR_REPLAY_MEMORY_FULL ERR_STATE_NOT_OWNED ERR_STATE_WRITABLE_BY_OTHERS
+    ERR_STATE_GROUP_WRITABLE ERR_STATE_SYMLINK ERR_STATE_NOT_REGULAR ERR_STATE_CHANGED
+    ERR_STATE_NO_HOME ERR_BAD_SIGNATURE ERR_STALE_NONCE ERR_MALFORMED ERR_UNKNOWN_KEY
+    ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED ERR_OUTSIDE_WINDOW ERR_REPLAYED
     ERR_REDIS_UNAVAILABLE ERR_REDIS_TIMEOUT ERR_REDIS_AUTH ERR_REDIS_SCRIPT ERR_REDIS_BAD_VALUE
     ERR_REDIS_URL ERR_REDIS_TLS_UNSUPPORTED ERR_REDIS_UNIT_MISMATCH ERR_REDIS_NOT_BUILT
     ERR_REDIS_SERVER
