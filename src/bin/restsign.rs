@@ -259,6 +259,10 @@ struct VerifyArgs {
     /// The key's passphrase (recipes with one); without it, the one the request carries is taken.
     #[arg(long)]
     passphrase: Option<String>,
+    /// Replay state shared with servers using this directory (nonces, and the requests accepted
+    /// inside their window).
+    #[arg(long, value_name = "DIR", conflicts_with = "replay_redis")]
+    state_dir: Option<PathBuf>,
     /// Check timestamps against this clock (milliseconds since the epoch) instead of the system's.
     #[arg(long, value_name = "MS")]
     now: Option<u64>,

@@ -438,6 +438,12 @@ impl Verifier {
                 false => Ok(Verdict::Replayed { key }),
             };
         }
+        if let super::ReplayState::Dir(dir) = &self.state {
+            return match window::SeenDir::new(dir).insert(digest, expires_ms, now_ms).map_err(Rejection::Unchecked)? {
+                Seen::First => Ok(Verdict::Valid { key, nonce: None }),
+                _ => Ok(Verdict::Replayed { key }),
+            };
+        }
         match self.seen.insert(digest, expires_ms, now_ms) {
             Seen::First => Ok(Verdict::Valid { key, nonce: None }),
             Seen::Again => Ok(Verdict::Replayed { key }),

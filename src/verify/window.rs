@@ -8,8 +8,11 @@
 //! requests times the window, and a hard cap ([`SeenSet::with_capacity`]) turns a flood beyond it
 //! into an error ("cannot check now") instead of unbounded growth or silently dropped protection.
 
+use crate::Error;
 use crate::recipe::TimeFormat;
 use std::collections::{HashSet, VecDeque};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Requests remembered at most by default: at 100,000 accepted requests a second, ten seconds'
@@ -96,6 +99,61 @@ impl SeenSet {
         let b = self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         // hashbrown: one 16-byte slot and one control byte per bucket of capacity.
         b.buckets.iter().map(|(_, set)| set.capacity() * (size_of::<u128>() + 1)).sum()
+    }
+}
+
+/// The same set kept in a shared state directory, so that every process using the directory
+/// (php-fpm workers, several `restsign serve`) refuses a request any of them accepted: one empty
+/// file `seen/<expiry second>/<digest>` per request. Creating it with `O_EXCL` is the atomic
+/// test-and-set, so of two processes racing with one request exactly one accepts it, and a process
+/// killed at any point leaves either the file (the request counts as seen) or nothing.
+#[derive(Debug)]
+pub(crate) struct SeenDir {
+    root: PathBuf,
+}
+
+impl SeenDir {
+    pub fn new(state_dir: &Path) -> SeenDir {
+        SeenDir { root: state_dir.join("seen") }
+    }
+
+    pub fn insert(&self, digest: u128, expires_ms: u64, now_ms: u64) -> Result<Seen, Error> {
+        use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+        let io = |e: std::io::Error| crate::state::io_error(&e);
+        let now_s = now_ms / 1000;
+        let second = expires_ms.div_ceil(1000).max(now_s);
+        let name = format!("{digest:032x}");
+        let mut builder = std::fs::DirBuilder::new();
+        builder.mode(0o700).recursive(true);
+        builder.create(&self.root).map_err(io)?;
+        // Forget the seconds that have passed (another process may be at it too), and look for
+        // the request in the seconds still remembered.
+        for entry in std::fs::read_dir(&self.root).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let Some(bucket) = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) else { continue };
+            if bucket < now_s {
+                match std::fs::remove_dir_all(entry.path()) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::DirectoryNotEmpty => {}
+                    Err(e) => return Err(io(e)),
+                }
+            } else if bucket != second && entry.path().join(&name).exists() {
+                return Ok(Seen::Again);
+            }
+        }
+        let bucket = self.root.join(second.to_string());
+        builder.create(&bucket).map_err(io)?;
+        let created = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(bucket.join(&name));
+        match created {
+            Ok(_) => Ok(Seen::First),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(Seen::Again),
+            Err(e) => Err(io(e)),
+        }
     }
 }
 

@@ -17,6 +17,11 @@ pub(crate) fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
     if let Some(url) = &args.replay_redis {
         verifier = crate::with_redis_replay(verifier, url)?;
     }
+    if let Some(dir) = &args.state_dir {
+        verifier = verifier
+            .shared_state(dir)
+            .map_err(|e| Failure::Runtime(format!("replay state in {}: {e}", dir.display())))?;
+    }
     let passphrase = args.passphrase.as_deref().unwrap_or_default().as_bytes();
     verifier.add_key_with_passphrase(args.key.as_bytes(), &secret, passphrase).map_err(usage)?;
 
