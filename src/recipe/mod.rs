@@ -8,11 +8,13 @@
 
 mod expr;
 mod parse;
+mod server;
 
 use crate::encode::{Space, TextEncoding};
 pub use crate::mac::Hash;
 pub(crate) use expr::{Credentials, Expr, Scope, Token, json_string};
 pub use parse::RecipeError;
+pub use server::{Replies, Reply, ReplyVars, ServerSide};
 use std::ffi::CString;
 use std::sync::{Arc, OnceLock};
 
@@ -163,6 +165,9 @@ pub struct Recipe {
     pub(crate) envelope: Option<Expr>,
     pub key_param: Option<String>,
     pub nonce_optional: bool,
+    /// What a server verifying these requests needs: the timestamp window and the exchange's
+    /// replies (the `[server]` table).
+    pub server: ServerSide,
     /// What the parts use, worked out once when the recipe is built (signing asks on every call).
     pub(crate) traits: Traits,
 }
