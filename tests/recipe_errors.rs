@@ -104,6 +104,27 @@ fn cases() -> Vec<Case> {
             &["message", "not closed"],
         ),
         c("{\"name\": \"x\", \"hash\": ".to_owned(), 1, &["EOF"]),
+        // The [server] table: what a verifier allows and answers.
+        c(
+            variant(0, "[server.replies]\nbad_signature = { status = 400, body = '{\"code\":${code}}' }"),
+            8,
+            &["server.replies.bad_signature", "unknown placeholder `${code}`"],
+        ),
+        c(
+            variant(0, "[server.replies]\nmalformed = { body = '{\"data\":${data}}' }"),
+            8,
+            &["server.replies.malformed", "${data} is only for the success reply"],
+        ),
+        c(
+            variant(0, "[server.replies]\nstale_nonce = { body = '{\"n\":${nonce' }"),
+            8,
+            &["server.replies.stale_nonce", "is not closed"],
+        ),
+        c(variant(0, "[server.replies]\nreplayed = { status = 700 }"), 8, &["server.replies.replayed", "100 to 599"]),
+        c(variant(0, "[server]\nwindow = 5000"), 8, &["unknown field `window`"]),
+        c(variant(0, "[server.replies]\nrefused = { status = 403 }"), 8, &["unknown field `refused`"]),
+        c(variant(0, "[server.replies]\nsuccess = { status = 200, text = 'x' }"), 8, &["unknown field `text`"]),
+        c(variant(0, "[server]\nwindow_ms = \"5s\""), 8, &["invalid type"]),
     ]
 }
 

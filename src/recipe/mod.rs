@@ -165,7 +165,8 @@ pub struct Recipe {
     pub(crate) envelope: Option<Expr>,
     pub key_param: Option<String>,
     pub nonce_optional: bool,
-    /// What a server checking this API needs: its window and its replies.
+    /// What a server verifying these requests needs: the timestamp window and the exchange's
+    /// replies (the `[server]` table).
     pub server: ServerSide,
     /// What the parts use, worked out once when the recipe is built (signing asks on every call).
     pub(crate) traits: Traits,

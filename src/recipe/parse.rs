@@ -90,6 +90,8 @@ struct Doc {
     key_param: Option<String>,
     #[serde(default)]
     nonce_optional: bool,
+    #[serde(default)]
+    server: Option<super::server::ServerDoc>,
 }
 
 /// Another name for the recipe: the same recipe, or (with `base_url`) the same recipe sent to
@@ -238,13 +240,13 @@ pub(super) fn parse(text: &str) -> Result<Recipe, RecipeError> {
 }
 
 /// A problem found after parsing: the field, the message, and text to look for in the source.
-struct Problem {
+pub(super) struct Problem {
     field: String,
     message: String,
     needle: String,
 }
 
-fn problem(field: impl Into<String>, needle: impl Into<String>, message: impl Into<String>) -> Problem {
+pub(super) fn problem(field: impl Into<String>, needle: impl Into<String>, message: impl Into<String>) -> Problem {
     Problem { field: field.into(), message: message.into(), needle: needle.into() }
 }
 
@@ -409,6 +411,7 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
             into: placement(item.into),
         });
     }
+    let server = super::server::compile(doc.server.as_ref())?;
     let signature_param =
         doc.signature_param.as_ref().map(|p| SignatureParam { name: p.name.clone(), into: placement(p.into) });
 
@@ -472,7 +475,7 @@ fn compile(doc: Doc) -> Result<Recipe, Problem> {
         envelope,
         key_param: doc.key_param,
         nonce_optional: doc.nonce_optional,
-        server: ServerSide::default(),
+        server,
         traits: Traits::default(),
     };
     check_whole(recipe)
