@@ -2,13 +2,16 @@
 # for Kraken that checks every request as Kraken documents it (API-Sign = base64 of HMAC-SHA512,
 # keyed with the base64-decoded secret, over the URL path and SHA-256(nonce + body); increasing
 # nonces) with Python's hmac, and answers in Kraken's JSON. Without a base URL the example prints
-# its request, whose signature is recomputed here with Digest::SHA. restsign serve will take the
-# stub's place once it knows recipes: the example takes its server from KRAKEN_BASE_URL either way.
+# its request, whose signature is recomputed here with Digest::SHA. Then against `restsign serve
+# --scheme kraken` (what a user would run, and the check of the verifier): the right credential
+# accepted, a wrong secret refused with the server logging what it expected; each reply compared by
+# tests/preset_reply.py with the preset's [server.replies] (only its status class while the preset
+# declares none). The example takes its server from KRAKEN_BASE_URL either way.
 use strict;
 use warnings;
 use Test2::V0;
 use FindBin qw($Bin);
-use lib "$Bin/../lib";    # prove -l from anywhere
+use lib "$Bin/../lib", "$Bin/lib";    # prove -l from anywhere; Server.pm
 use File::Temp qw(tempdir);
 use Digest::SHA qw(hmac_sha512 sha256);
 use MIME::Base64 qw(encode_base64 decode_base64);
@@ -85,6 +88,55 @@ sub stub {
     is [<$fh>], ["accepted POST /0/private/Balance\n", "accepted POST /0/private/Balance\n",
         "refused POST /0/private/Balance: EAPI:Invalid signature\n", "refused POST /0/private/Balance: EAPI:Invalid key\n"],
         'the stub saw two good requests and two bad ones';
+}
+
+# tests/preset_reply.py: the reply ($status, $body) against the preset's [server.replies].$kind.
+sub reply_ok {
+    my ($kind, $status, $body, $name) = @_;
+    my $file = "$runtime/reply-body";
+    open my $fh, '>', $file or die "$file: $!";
+    print $fh $body;
+    close $fh;
+    chomp(my $said = `python3 $root/tests/preset_reply.py kraken $kind $status $file 2>&1`);
+    ok $? == 0, "$name: $said" or diag $body;
+}
+
+# Whether the kraken preset declares [server.replies].$kind.
+sub declares { system('python3', "$root/tests/preset_reply.py", '--has', 'kraken', $_[0]) == 0 }
+
+{
+    require Server;
+    my $secret = encode_base64(join('', map { chr int rand 256 } 1 .. 64), '');
+    my $key = "restsign-kraken-key-" . int rand 1e9;
+    my $server = Server->new('kraken', $key, $secret);
+    my %env = (KRAKEN_BASE_URL => $server->url, KRAKEN_KEY => $key, KRAKEN_SECRET => $secret);
+    for my $run (1, 2) {    # twice: the server wants the second run's nonce above the first's
+        my ($status, $out) = example(%env);
+        if ($status == 0 || declares('success')) {
+            is $status, 0, "serve, run $run: the example succeeds" or diag $out, $server->log;
+        } else {
+            # serve's stand-in success reply ({"key":...}) has no Kraken "error" list, so the
+            # example, rightly, does not take it for Kraken's success: the request was accepted all
+            # the same (HTTP 200, serve's data about it) until the preset declares Kraken's reply.
+            my ($line, $body) = split /\n/, $out, 2;
+            like $line, qr/^200 /, "serve, run $run: accepted (HTTP 200)" or diag $out, $server->log;
+            like $body, qr/"key":"\Q$key\E"/, "serve, run $run: serve's answer for the key";
+            reply_ok('success', 200, $body, "serve, run $run: the success reply");
+        }
+        unlike $server->log, qr/restsign serve: POST/, "serve, run $run: nothing refused";
+    }
+    my $before = length $server->log;
+    my ($status, $out) = example(%env, KRAKEN_SECRET => encode_base64('not the secret', ''));
+    is $status, 1, 'serve: a wrong secret fails';
+    my ($line, $body) = split /\n/, $out, 2;
+    my ($code) = $line =~ /^(\d{3}) /;
+    ok defined $code, "serve: the example printed the HTTP status ($line)" or diag $out;
+    reply_ok('bad_signature', $code // 0, $body, 'serve: the refusal');
+    like $body, qr/EAPI:Invalid signature/, "serve: Kraken's own error" if declares('bad_signature');
+    my $log = substr $server->log, $before;
+    like $log, qr{^restsign serve: POST /0/private/Balance: invalid signature for key \Q$key\E\n  expected message:   ".+"\n  expected signature: \S+\n  received signature: \S+\n}m,
+        'serve logged the message and signature it expected' or diag $log;
+    is $server->stop, 0, 'serve stopped cleanly';
 }
 
 {

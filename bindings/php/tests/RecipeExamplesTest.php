@@ -13,8 +13,11 @@ use Restsign\RestsignException;
  * stand-in for Binance that checks every request as Binance documents it (HMAC-SHA256 hex of the
  * query and body without `signature`, X-MBX-APIKEY, timestamp within recvWindow) with Python's
  * hmac, and answers in Binance's JSON. Without a base URL the example prints its requests, whose
- * signatures are recomputed here with hash_hmac. restsign serve will take the stub's place once it
- * knows recipes: the example takes its server from BINANCE_BASE_URL either way.
+ * signatures are recomputed here with hash_hmac. Then against `restsign serve --scheme binance`
+ * (what a user would run, and the check of the verifier): the right credential accepted, a wrong
+ * secret refused with the server logging what it expected; each reply compared by
+ * tests/preset_reply.py with the preset's [server.replies] (only its status class while the preset
+ * declares none). The example takes its server from BINANCE_BASE_URL either way.
  */
 final class RecipeExamplesTest extends TestCase
 {
@@ -71,6 +74,44 @@ final class RecipeExamplesTest extends TestCase
         unlink($log);
     }
 
+    public function testOrderAndAccountAgainstRestsignServe(): void
+    {
+        $key = 'restsign-binance-key-' . bin2hex(random_bytes(4));
+        $secret = bin2hex(random_bytes(32));
+        $server = new Server('binance', $key, $secret);
+        $env = ['BINANCE_BASE_URL' => $server->url(), 'BINANCE_KEY' => $key, 'BINANCE_SECRET' => $secret];
+        [$status, $out] = $this->example('binance_order.php', ['ETHUSDT', 'SELL', '0.25', '2500.5'], $env);
+        $this->assertSame(0, $status, $out . $server->log());
+        $answers = $this->answers($out);
+        $this->assertSame(['order', 'account'], array_keys($answers), $out);
+        foreach ($answers as $what => [$code, $body]) {
+            $this->assertReply('success', $code, $body, "serve: $what");
+        }
+        $this->assertStringNotContainsString('restsign serve: ', $server->log(), 'nothing refused');
+
+        $before = \strlen($server->log());
+        [$status, $out] = $this->example('binance_order.php', [], ['BINANCE_SECRET' => 'not the secret'] + $env);
+        $this->assertSame(1, $status, $out);
+        $answers = $this->answers($out);
+        $this->assertSame(['order', 'account'], array_keys($answers), $out);
+        foreach ($answers as $what => [$code, $body]) {
+            $this->assertReply('bad_signature', $code, $body, "serve: a wrong secret, $what");
+            if ($this->declares('bad_signature')) {
+                $this->assertStringContainsString('"code": -1022', $body, "Binance's own error");
+            }
+        }
+        $log = substr($server->log(), $before);
+        foreach (['POST /api/v3/order', 'GET /api/v3/account'] as $request) {
+            $this->assertMatchesRegularExpression(
+                '#^restsign serve: ' . $request . ': invalid signature for key ' . preg_quote($key, '#') . '\n'
+                . '  expected message:   ".+"\n  expected signature: [0-9a-f]{64}\n  received signature: [0-9a-f]{64}\n#m',
+                $log,
+                "serve logged the message and signature it expected for $request",
+            );
+        }
+        $this->assertSame(0, $server->stop(), 'the server stopped cleanly');
+    }
+
     public function testPrintsWhatItWouldSend(): void
     {
         [$status, $out] = $this->example('binance_order.php', [], ['BINANCE_KEY' => 'pub', 'BINANCE_SECRET' => 'priv']);
@@ -83,6 +124,38 @@ final class RecipeExamplesTest extends TestCase
         $this->assertSame(hash_hmac('sha256', $m[1], 'priv'), $m[3], 'the order signature');
         $this->assertSame(hash_hmac('sha256', $m[4], 'priv'), $m[6], 'the account signature');
         $this->assertEqualsWithDelta(microtime(true) * 1000, (int) $m[2], 60_000, 'a timestamp of now, in ms');
+    }
+
+    /**
+     * The example's answers: "order" and "account", each (HTTP status, the body as it printed it).
+     *
+     * @return array<string, array{int, string}>
+     */
+    private function answers(string $out): array
+    {
+        preg_match_all('/^(order|account): HTTP (\d+)\n(.*?)(?=^(?:order|account): HTTP |\z)/ms', $out, $m, PREG_SET_ORDER);
+        $answers = [];
+        foreach ($m as [, $what, $code, $body]) {
+            $answers[$what] = [(int) $code, $body];
+        }
+        return $answers;
+    }
+
+    /** tests/preset_reply.py: the reply against the binance preset's [server.replies].$kind. */
+    private function assertReply(string $kind, int $code, string $body, string $message): void
+    {
+        $file = tempnam(sys_get_temp_dir(), 'restsign-reply-');
+        file_put_contents($file, $body);
+        exec(implode(' ', array_map('escapeshellarg', ['python3', \dirname(__DIR__, 3) . '/tests/preset_reply.py', 'binance', $kind, (string) $code, $file])) . ' 2>&1', $said, $status);
+        unlink($file);
+        $this->assertSame(0, $status, "$message: " . implode("\n", $said) . "\n$body");
+    }
+
+    /** Whether the binance preset declares [server.replies].$kind. */
+    private function declares(string $kind): bool
+    {
+        exec(implode(' ', array_map('escapeshellarg', ['python3', \dirname(__DIR__, 3) . '/tests/preset_reply.py', '--has', 'binance', $kind])), $out, $status);
+        return $status === 0;
     }
 
     /**
