@@ -449,11 +449,11 @@ class Failed(Exception):
 
 
 class Server:
-    def __init__(self, exe, name, req, legacy):
+    def __init__(self, exe, name, req, legacy, recipe_file=None):
         self.err = tempfile.TemporaryFile()
         # --opt=value: a random secret may start with '-'.
-        args = [exe, "serve", "--scheme=" + name, "--key=" + req.key, "--secret=" + req.secret,
-                "--port=0"]
+        recipe = "--recipe=" + recipe_file if recipe_file else "--scheme=" + name
+        args = [exe, "serve", recipe, "--key=" + req.key, "--secret=" + req.secret, "--port=0"]
         if req.passphrase is not None and not legacy:
             args.append("--passphrase=" + req.passphrase)
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.err,
@@ -532,7 +532,7 @@ def check_preset(signer, preset, doc, exe, count, rng, legacy):
     replies = replies_of(doc, legacy)
     creds = cases.random_request(preset, rng)
     seen = set()
-    server = Server(exe, preset.name, creds, legacy)
+    server = Server(exe, preset.name, creds, legacy, preset.recipe_file)
     notes = []
     try:
         port = server.port
@@ -692,12 +692,19 @@ def main():
         table = {p.name: p for p in MECHANICS}
     else:
         signer = CcxtSigner()
-        table = {p.name: p for p in cases.PRESETS if p.recipe_file is None}
+        table = {p.name: p for p in cases.PRESETS if p.recipe_file is None or not legacy}
+        # A recipe a user wrote (LATOKEN's) is served from its file: `serve --recipe FILE`.
+        for p in cases.PRESETS:
+            if p.recipe_file and not legacy:
+                with open(os.path.join(ROOT, p.recipe_file), "rb") as f:
+                    files[p.name] = tomllib.load(f)
         # a plain alias (same scheme, same host) without a case of its own: its scheme's case
         for alias, doc in files.items():
             if alias not in table and alias in doc.get("aliases", []) and doc["name"] in table:
                 table[alias] = dataclasses.replace(table[doc["name"]], name=alias)
     names = args.presets or sorted(files)
+    names += [p.name for p in cases.PRESETS if p.recipe_file and not legacy and not args.presets
+              and not args.mechanics]
     unknown = [n for n in names if n not in files and n not in cases.BY_NAME]
     if unknown:
         sys.exit(f"no such preset: {unknown}")
@@ -708,7 +715,7 @@ def main():
     for name in names:
         preset = table.get(name)
         if name not in files:
-            continue  # a user recipe of the ccxt cases (latoken): listed below, not served
+            continue  # a user recipe in a legacy run: listed below, not served
         if preset is None:
             why = ("not in --mechanics' seed list" if args.mechanics
                    else "ccxt 4.5.90 cannot sign it: no case in cases.py; bitmex, coinex: "
@@ -738,7 +745,7 @@ def main():
         reasons.setdefault(why, []).append(name)
     for why, which in reasons.items():
         print(f"skipped ({why}): {' '.join(which)}")
-    if not args.mechanics:
+    if legacy and not args.mechanics:
         print(f"{'':25} (not a preset, not served: "
               + ", ".join(p.name for p in cases.PRESETS if p.recipe_file) + ")")
     print(f"{len(passed)} passed, {len(failed)} failed, {len(skipped)} skipped"
