@@ -52,7 +52,6 @@ pub use request::Incoming;
 pub use window::{DEFAULT_SEEN_CAPACITY, Seen, SeenSet};
 
 use crate::Error;
-use crate::encode::TextEncoding;
 use crate::encode::decode_base64;
 use crate::nonce::{Counter, MAX_NONCE};
 use crate::recipe::{BodyFormat, KeyFormat, Recipe};
@@ -522,8 +521,7 @@ impl Verifier {
             Error::NonceOutOfRange => Malformed::BadNonce,
             _ => Malformed::InvalidMethod,
         })?;
-        let encoding = scheme.tag_encoding().unwrap_or(TextEncoding::Base64);
-        if !same_text(encoding, expected.as_bytes(), signature) {
+        if !same_signature(scheme, expected.as_bytes(), signature) {
             let expected_message = signer.signed_message(&msg);
             let received_signature = signature.to_vec();
             return Ok(Verdict::BadSignature { key, expected_message, expected_signature: expected, received_signature });
@@ -679,16 +677,15 @@ fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Compares the expected signature text with the received one in constant time. Hex is accepted in
-/// either case: the received text is brought to the expected case first (it is not secret).
-fn same_text(encoding: TextEncoding, expected: &[u8], received: &[u8]) -> bool {
-    let received = match encoding {
-        TextEncoding::HexLower => received.to_ascii_lowercase(),
-        TextEncoding::HexUpper => received.to_ascii_uppercase(),
-        // Standard base64 decodes only from its one canonical text, so text equality is tag equality.
-        TextEncoding::Base64 | TextEncoding::Base64Url => received.to_vec(),
-    };
-    expected.ct_eq(&received).into()
+/// Compares the expected signature with the received one in constant time, decoded when the
+/// signature is an encoded tag (hex in either case, base64 with line breaks: see
+/// [`request::received_tag`]); the signed call of mtgox-stream is compared as text.
+fn same_signature(scheme: &Recipe, expected: &[u8], received: &[u8]) -> bool {
+    match (request::received_tag(&scheme.signature, expected), request::received_tag(&scheme.signature, received)) {
+        (Some(Some(want)), Some(Some(got))) => want.ct_eq(&got).into(),
+        (Some(_), Some(None)) => false,
+        _ => expected.ct_eq(received).into(),
+    }
 }
 
 /// A nonce in decimal ASCII: 1 to 19 digits, at most 2^63 − 1.
