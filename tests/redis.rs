@@ -445,3 +445,42 @@ fn a_source_made_before_fork_is_safe_in_parent_and_children() {
     let distinct: HashSet<u64> = all.iter().copied().collect();
     assert_eq!(distinct.len(), 6_000, "a value was handed out twice");
 }
+
+#[test]
+fn verifiers_on_two_hosts_sharing_redis_accept_a_timestamped_request_once() {
+    if !available() {
+        return;
+    }
+    let redis = RedisServer::start("seen", &[]);
+    let url = redis.url();
+    let t = 1_700_000_000_000u64;
+    let host = || {
+        let v = Verifier::new("okx").unwrap().replay_redis(&url, None).unwrap().with_clock(move || t + 500);
+        v.add_key_with_passphrase(b"key-1", b"secret-1", b"pp").unwrap();
+        v
+    };
+    let (a, b) = (host(), host());
+    let options =
+        restsign::SignerOptions { passphrase: Some(zeroize::Zeroizing::new(b"pp".to_vec())), ..Default::default() };
+    let signer = restsign::Signer::with_recipe(restsign::recipe::Recipe::preset("okx").unwrap(), b"key-1", b"secret-1", options)
+        .unwrap();
+    for i in 0..20 {
+        let mut request = restsign::Request::new("POST", "/api/v5/trade/order");
+        request.param("instId", "BTC-USDT").param("sz", format!("{i}")).time_ms(t);
+        let sent = signer.sign_request(&request).unwrap();
+        let target = sent.path_and_query();
+        let mut incoming = restsign::verify::Incoming::new(&sent.method, &target, &sent.body);
+        incoming.headers = sent.headers().collect();
+        // Alternate which host sees it first: the other must call it a replay, and so must the first.
+        let (first, second) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        assert!(first.check_request(&incoming).unwrap().is_valid(), "request {i}");
+        assert_eq!(second.check_request(&incoming).unwrap(), Verdict::Replayed { key: b"key-1".to_vec() });
+        assert_eq!(first.check_request(&incoming).unwrap(), Verdict::Replayed { key: b"key-1".to_vec() });
+    }
+    // Each remembered request expires with its window (OKX: 30 s), so Redis does not fill up.
+    let ttl: i64 = redis.cli(&["--scan", "--pattern", "restsign:seen:*"]).lines().count() as i64;
+    assert_eq!(ttl, 20);
+    let key = redis.cli(&["--scan", "--pattern", "restsign:seen:*"]).lines().next().unwrap().to_owned();
+    let pttl: i64 = redis.cli(&["PTTL", &key]).trim().parse().unwrap();
+    assert!(pttl > 0 && pttl <= 30_000, "PTTL {pttl}");
+}
