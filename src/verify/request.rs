@@ -95,11 +95,18 @@ pub(crate) struct Found<'r> {
     pub checks: Vec<(&'r Expr, Vec<u8>, String)>,
     /// Parameters carried inside a signed part (Gemini's payload, Crypto.com's envelope).
     pub params: Option<Vec<Pair>>,
+    /// How many more ways of splitting a part may be tried, shared by every trial copy: a header
+    /// full of separators must not make the check slow.
+    pub splits_left: std::rc::Rc<std::cell::Cell<u32>>,
 }
+
+/// Ways of splitting parts tried per request at most (a JWT needs three).
+const MAX_SPLITS: u32 = 64;
 
 impl<'r> Found<'r> {
     pub fn new(recipe: &Recipe) -> Found<'r> {
-        Found { values: vec![None; recipe.values.len()], ..Found::default() }
+        let splits_left = std::rc::Rc::new(std::cell::Cell::new(MAX_SPLITS));
+        Found { values: vec![None; recipe.values.len()], splits_left, ..Found::default() }
     }
 
     /// Matches `text` against the part `expr`, binding what it carries.
@@ -166,6 +173,10 @@ impl<'r> Found<'r> {
             .collect();
         let mut outcome = Err(form());
         for (i, &end) in ends.iter().enumerate() {
+            if self.splits_left.get() == 0 {
+                return Err(form());
+            }
+            self.splits_left.set(self.splits_left.get() - 1);
             let mut trial = if i + 1 < ends.len() { self.clone() } else { std::mem::take(self) };
             outcome = trial.unify(recipe, first, &text[..end], place).and_then(|()| trial.unify_concat(recipe, rest, &text[end..], place));
             if outcome.is_ok() || i + 1 == ends.len() {
@@ -635,5 +646,18 @@ mod tests {
         assert_eq!(texts, [b"x\"y".to_vec(), b"1.50".to_vec(), br#"{"b":true}"#.to_vec()]);
         assert_eq!(json_object(br#"{"a":1,"a":2}"#).err(), Some(Malformed::Duplicate));
         assert_eq!(json_object(b"[1]").err(), Some(Malformed::NotJsonObject));
+    }
+
+    #[test]
+    fn a_header_full_of_separators_uses_up_the_split_budget_and_stops() {
+        // Without a bound, each of 8,000 dots would be tried as the end of Upbit's signing input,
+        // and for each the dots inside it as the end of the JWT header: 32 million trials.
+        let recipe = Recipe::preset("upbit").unwrap();
+        let (_, authorization) = recipe.headers.iter().find(|(n, _)| n == "Authorization").unwrap();
+        let header = [&b"Bearer "[..], &b".".repeat(8000)].concat();
+        let mut found = Found::new(&recipe);
+        let outcome = found.unify(&recipe, authorization, &header, "header Authorization");
+        assert!(matches!(outcome, Err(Rejection::Part(_, Malformed::PartForm))));
+        assert_eq!(found.splits_left.get(), 0);
     }
 }
