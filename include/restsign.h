@@ -52,12 +52,6 @@
 #define RESTSIGN_NONCE_UNIT_TEN_MICROS 4
 
 /**
- * Requests remembered at most by default: at 100,000 accepted requests a second, ten seconds'
- * worth (about 40 MB).
- */
-#define DEFAULT_SEEN_CAPACITY 1000000
-
-/**
  * A source of strictly increasing nonces. Opaque.
  *
  * Thread safety: any number of threads may draw from one source at once (lock-free for the
