@@ -85,7 +85,13 @@ fn main() {
             start.elapsed()
         });
         let per_s = 1.0 / check.as_secs_f64();
-        println!("{name:<8} {:>10.2}µs {:>10.2}µs {:>10.2}µs {:>14.0}", micros(check), micros(sign), micros(bare), per_s);
+        println!(
+            "{name:<8} {:>10.2}µs {:>10.2}µs {:>10.2}µs {:>14.0}",
+            micros(check),
+            micros(sign),
+            micros(bare),
+            per_s
+        );
     }
 
     // The seen set after 500,000 distinct Binance requests inside one window.

@@ -100,7 +100,8 @@ pub fn decode_base64(text: &[u8]) -> Option<Vec<u8>> {
 /// else (a foreign character, a truncated quantum, non-zero trailing bits) is `None`.
 pub fn decode_lenient(encoding: TextEncoding, text: &[u8]) -> Option<Vec<u8>> {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    const EITHER: GeneralPurposeConfig = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const EITHER: GeneralPurposeConfig =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     const STANDARD_EITHER: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, EITHER);
     const URL_EITHER: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, EITHER);
     let compact = || -> Vec<u8> { text.iter().copied().filter(|b| !b" \t\r\n".contains(b)).collect() };

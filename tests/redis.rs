@@ -462,8 +462,9 @@ fn verifiers_on_two_hosts_sharing_redis_accept_a_timestamped_request_once() {
     let (a, b) = (host(), host());
     let options =
         restsign::SignerOptions { passphrase: Some(zeroize::Zeroizing::new(b"pp".to_vec())), ..Default::default() };
-    let signer = restsign::Signer::with_recipe(restsign::recipe::Recipe::preset("okx").unwrap(), b"key-1", b"secret-1", options)
-        .unwrap();
+    let signer =
+        restsign::Signer::with_recipe(restsign::recipe::Recipe::preset("okx").unwrap(), b"key-1", b"secret-1", options)
+            .unwrap();
     for i in 0..20 {
         let mut request = restsign::Request::new("POST", "/api/v5/trade/order");
         request.param("instId", "BTC-USDT").param("sz", format!("{i}")).time_ms(t);

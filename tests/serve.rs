@@ -302,7 +302,9 @@ fn malformed_http_and_oversized_bodies_are_answered_and_serving_goes_on() {
     assert_eq!((status, body["error"].as_str()), (401, Some(want.as_str())));
     let log = server.log();
     assert!(
-        log.contains("invalid signature for key key-0001\n  expected message:   \"command=withdraw&nonce=99999999999999\""),
+        log.contains(
+            "invalid signature for key key-0001\n  expected message:   \"command=withdraw&nonce=99999999999999\""
+        ),
         "{log}"
     );
 

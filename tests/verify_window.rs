@@ -5,7 +5,7 @@
 
 use restsign::recipe::Recipe;
 use restsign::verify::{Incoming, Malformed, Seen, SeenSet, Verdict, Verifier};
-use restsign::{Request, Signer, SignerOptions, SignedRequest};
+use restsign::{Request, SignedRequest, Signer, SignerOptions};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -53,7 +53,7 @@ impl Server {
         self.check_with(sent, |headers| headers)
     }
 
-    fn check_with(&self, sent: &SignedRequest, edit: impl FnOnce(Vec<(Vec<u8>, Vec<u8>)>) -> Vec<(Vec<u8>, Vec<u8>)>) -> Verdict {
+    fn check_with(&self, sent: &SignedRequest, edit: impl FnOnce(Headers) -> Headers) -> Verdict {
         let target = sent.path_and_query();
         let headers = edit(sent.headers().map(|(n, v)| (n.to_vec(), v.to_vec())).collect());
         let mut incoming = Incoming::new(&sent.method, &target, &sent.body);
@@ -118,17 +118,19 @@ fn a_refused_request_is_not_remembered() {
     let s = Server::new(&recipe);
     let genuine = signed(&recipe, T, "1");
     let forged = s.check_with(&genuine, |h| {
-        h.into_iter()
-            .map(|(n, v)| if n == b"OK-ACCESS-SIGN" { (n, b"AAAA".repeat(11)) } else { (n, v) })
-            .collect()
+        h.into_iter().map(|(n, v)| if n == b"OK-ACCESS-SIGN" { (n, b"AAAA".repeat(11)) } else { (n, v) }).collect()
     });
     assert!(matches!(forged, Verdict::BadSignature { .. }), "{forged:?}");
     assert!(s.check(&genuine).is_valid());
 }
 
+type Headers = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// A request's headers with one header's value replaced.
-fn with_header(name: &'static [u8], value: Vec<u8>) -> impl FnOnce(Vec<(Vec<u8>, Vec<u8>)>) -> Vec<(Vec<u8>, Vec<u8>)> {
-    move |h| h.into_iter().map(|(n, v)| if n.eq_ignore_ascii_case(name) { (n, value.clone()) } else { (n, v) }).collect()
+fn with_header(name: &'static [u8], value: Vec<u8>) -> impl FnOnce(Headers) -> Headers {
+    move |h| {
+        h.into_iter().map(|(n, v)| if n.eq_ignore_ascii_case(name) { (n, value.clone()) } else { (n, v) }).collect()
+    }
 }
 
 fn header(sent: &SignedRequest, name: &[u8]) -> Vec<u8> {
@@ -170,7 +172,10 @@ fn what_is_missing_or_misshapen_is_named() {
     let sent = signed(&recipe, T, "1");
     let s = Server::new(&recipe);
     let verdict = s.check_with(&sent, |h| h.into_iter().filter(|(n, _)| n != b"OK-ACCESS-TIMESTAMP").collect());
-    assert_eq!(verdict, Verdict::Unreadable { part: "header OK-ACCESS-TIMESTAMP".into(), problem: Malformed::MissingPart });
+    assert_eq!(
+        verdict,
+        Verdict::Unreadable { part: "header OK-ACCESS-TIMESTAMP".into(), problem: Malformed::MissingPart }
+    );
     // A timestamp that is not ISO 8601 is signed as sent, so the signature is checked first.
     let verdict = s.check_with(&sent, with_header(b"OK-ACCESS-TIMESTAMP", b"yesterday".to_vec()));
     assert!(matches!(verdict, Verdict::BadSignature { .. }), "{verdict:?}");
@@ -214,7 +219,11 @@ fn the_window_memory_is_bounded_at_100000_requests_a_second() {
 fn a_full_memory_is_an_error_not_a_verdict() {
     let recipe = preset("binance");
     let clock = T;
-    let verifier = Verifier::with_recipe(recipe.clone()).unwrap().with_window_ms(WINDOW).with_clock(move || clock).with_seen_capacity(1);
+    let verifier = Verifier::with_recipe(recipe.clone())
+        .unwrap()
+        .with_window_ms(WINDOW)
+        .with_clock(move || clock)
+        .with_seen_capacity(1);
     verifier.add_key(b"k1", b"s3cret").unwrap();
     let check = |sent: &SignedRequest| {
         let target = sent.path_and_query();

@@ -441,8 +441,12 @@ impl Verifier {
         // A stand-in passes the signer's check of the passphrase and is forgotten at once.
         let given: &[u8] = if known { passphrase } else { b"-" };
         let passphrase = self.scheme.needs_passphrase.then(|| Zeroizing::new(given.to_vec()));
-        let signer =
-            Signer::with_recipe(self.scheme.clone(), key, secret, crate::SignerOptions { passphrase, ..Default::default() })?;
+        let signer = Signer::with_recipe(
+            self.scheme.clone(),
+            key,
+            secret,
+            crate::SignerOptions { passphrase, ..Default::default() },
+        )?;
         Ok(if known { signer } else { signer.forget_passphrase() })
     }
 
@@ -524,7 +528,12 @@ impl Verifier {
         if !same_signature(scheme, expected.as_bytes(), signature) {
             let expected_message = signer.signed_message(&msg);
             let received_signature = signature.to_vec();
-            return Ok(Verdict::BadSignature { key, expected_message, expected_signature: expected, received_signature });
+            return Ok(Verdict::BadSignature {
+                key,
+                expected_message,
+                expected_signature: expected,
+                received_signature,
+            });
         }
 
         // Signed by the key's owner: only now may the replay state move.

@@ -18,8 +18,8 @@ use crate::encode::{self, Space, TextEncoding};
 use crate::recipe::{BodyFormat, Expr, Member, MemberValue, Placement, Recipe, Scope, Token};
 use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
-use subtle::ConstantTimeEq as _;
 use std::borrow::Cow;
+use subtle::ConstantTimeEq as _;
 
 /// A request exactly as a server received it.
 #[derive(Clone, Debug)]
@@ -131,7 +131,14 @@ impl<'r> Found<'r> {
         }
     }
 
-    fn bind(&mut self, recipe: &'r Recipe, expr: &'r Expr, token: Token, text: &[u8], place: &str) -> Result<(), Rejection> {
+    fn bind(
+        &mut self,
+        recipe: &'r Recipe,
+        expr: &'r Expr,
+        token: Token,
+        text: &[u8],
+        place: &str,
+    ) -> Result<(), Rejection> {
         let slot = match token {
             Token::Key => &mut self.key,
             Token::Passphrase => &mut self.passphrase,
@@ -156,7 +163,13 @@ impl<'r> Found<'r> {
     /// Literals fix where each variable piece starts and ends. A literal may also occur inside the
     /// piece before it (the dots of a JWT inside Upbit's signing input): each occurrence is tried
     /// in turn, first to last, until the rest matches too.
-    fn unify_concat(&mut self, recipe: &'r Recipe, parts: &'r [Expr], text: &[u8], place: &str) -> Result<(), Rejection> {
+    fn unify_concat(
+        &mut self,
+        recipe: &'r Recipe,
+        parts: &'r [Expr],
+        text: &[u8],
+        place: &str,
+    ) -> Result<(), Rejection> {
         let form = || Rejection::Part(place.to_owned(), Malformed::PartForm);
         let Some((first, rest)) = parts.split_first() else {
             return if text.is_empty() { Ok(()) } else { Err(form()) };
@@ -168,9 +181,8 @@ impl<'r> Found<'r> {
         let Some(Expr::Lit(next)) = rest.first() else {
             return self.unify(recipe, first, text, place);
         };
-        let ends: Vec<usize> = (0..=text.len().saturating_sub(next.len()))
-            .filter(|&at| text[at..].starts_with(next))
-            .collect();
+        let ends: Vec<usize> =
+            (0..=text.len().saturating_sub(next.len())).filter(|&at| text[at..].starts_with(next)).collect();
         let mut outcome = Err(form());
         for (i, &end) in ends.iter().enumerate() {
             if self.splits_left.get() == 0 {
@@ -178,7 +190,9 @@ impl<'r> Found<'r> {
             }
             self.splits_left.set(self.splits_left.get() - 1);
             let mut trial = if i + 1 < ends.len() { self.clone() } else { std::mem::take(self) };
-            outcome = trial.unify(recipe, first, &text[..end], place).and_then(|()| trial.unify_concat(recipe, rest, &text[end..], place));
+            outcome = trial
+                .unify(recipe, first, &text[..end], place)
+                .and_then(|()| trial.unify_concat(recipe, rest, &text[end..], place));
             if outcome.is_ok() || i + 1 == ends.len() {
                 *self = trial;
             }
@@ -189,13 +203,20 @@ impl<'r> Found<'r> {
         outcome
     }
 
-    fn unify_json(&mut self, recipe: &'r Recipe, members: &'r [Member], text: &[u8], place: &str) -> Result<(), Rejection> {
+    fn unify_json(
+        &mut self,
+        recipe: &'r Recipe,
+        members: &'r [Member],
+        text: &[u8],
+        place: &str,
+    ) -> Result<(), Rejection> {
         let object = json_object(text).map_err(|m| Rejection::Part(place.to_owned(), m))?;
         let named = |name: &str| members.iter().any(|m| m.name == name && m.value != MemberValue::SpreadParams);
         for member in members {
             let here = format!("{place}, member {}", member.name);
             if member.value == MemberValue::SpreadParams {
-                let rest = object.iter().filter(|(n, _)| !named(n)).map(|(n, v)| (n.as_bytes().to_vec(), member_text(v)));
+                let rest =
+                    object.iter().filter(|(n, _)| !named(n)).map(|(n, v)| (n.as_bytes().to_vec(), member_text(v)));
                 self.params = Some(rest.collect());
                 continue;
             }
@@ -316,7 +337,12 @@ impl Verifier {
         let credentials = match (&found.passphrase, own.passphrase.is_empty()) {
             (Some(sent), false) if !bool::from(sent.ct_eq(&own.passphrase)) => {
                 let part = "passphrase".to_owned();
-                return Ok(Verdict::Mismatch { key, part, expected: b"(the key's passphrase)".to_vec(), received: sent.clone() });
+                return Ok(Verdict::Mismatch {
+                    key,
+                    part,
+                    expected: b"(the key's passphrase)".to_vec(),
+                    received: sent.clone(),
+                });
             }
             (Some(sent), true) => {
                 let mut with_sent = own.clone();
@@ -331,7 +357,7 @@ impl Verifier {
         let (all_params, query_params) = (pair_refs(&params), pair_refs(&query_pairs));
         let empty = Vec::new();
         let mut scope = Scope {
-            credentials: &*credentials,
+            credentials: &credentials,
             method,
             path,
             full_path,
@@ -422,9 +448,11 @@ impl Verifier {
         }
         let (window_ms, window_from, window_max_ms) = window_defaults(recipe);
         let Some(name) = window_from else { return Ok(window_ms) };
-        let asked = params.iter().find(|(n, _)| n == name.as_bytes()).map(|(_, v)| v.as_slice()).or_else(|| {
-            recipe.values.iter().position(|(n, _)| n == name).map(|i| values[i].as_slice())
-        });
+        let asked = params
+            .iter()
+            .find(|(n, _)| n == name.as_bytes())
+            .map(|(_, v)| v.as_slice())
+            .or_else(|| recipe.values.iter().position(|(n, _)| n == name).map(|i| values[i].as_slice()));
         match asked {
             None => Ok(window_ms),
             Some(text) => match super::parse_nonce(text) {
@@ -541,13 +569,12 @@ pub(crate) fn form_pairs(text: &[u8], space: Space) -> Vec<Pair> {
         .collect()
 }
 
+/// Form text without one parameter, and that parameter's decoded value if it was there.
+type Cut<'t> = (Cow<'t, [u8]>, Option<Vec<u8>>);
+
 /// The form text without its parameter `name` (the other pairs kept byte for byte), and that
 /// parameter's decoded value; a name given twice is refused.
-pub(crate) fn without_param<'t>(
-    text: &'t [u8],
-    name: &str,
-    space: Space,
-) -> Result<(Cow<'t, [u8]>, Option<Vec<u8>>), Malformed> {
+pub(crate) fn without_param<'t>(text: &'t [u8], name: &str, space: Space) -> Result<Cut<'t>, Malformed> {
     let mut value = None;
     let mut kept: Vec<&[u8]> = Vec::new();
     for pair in text.split(|&b| b == b'&') {
@@ -620,7 +647,10 @@ mod tests {
         assert_eq!((&*rest, sig.as_deref()), (&b"a=1%2B&b=2"[..], Some(&b"ab+c"[..])));
         let (rest, sig) = without_param(b"a=1", "signature", Space::Percent20).unwrap();
         assert_eq!((&*rest, sig), (&b"a=1"[..], None));
-        assert_eq!(without_param(b"signature=1&signature=2", "signature", Space::Plus).err(), Some(Malformed::Duplicate));
+        assert_eq!(
+            without_param(b"signature=1&signature=2", "signature", Space::Plus).err(),
+            Some(Malformed::Duplicate)
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use crate::http;
 use crate::{Failure, ServeArgs, usage};
 use restsign::Counter;
-use restsign::recipe::{KeyFormat, Recipe};
 use restsign::recipe::ReplyVars;
+use restsign::recipe::{KeyFormat, Recipe};
 use restsign::verify::{Incoming, Verdict, Verifier};
 use serde_json::json;
 use std::io::Write as _;
@@ -117,7 +117,10 @@ fn verifier_key(scheme: &Recipe, key: &str) -> Vec<u8> {
 /// Why a request was refused: the kinds of reply a recipe's `[server.replies]` gives.
 enum Refusal {
     BadSignature,
-    StaleNonce { nonce: u64, last: u64 },
+    StaleNonce {
+        nonce: u64,
+        last: u64,
+    },
     UnknownKey,
     OutsideWindow,
     Replayed,
@@ -139,9 +142,7 @@ fn refusal_reply(scheme: &Recipe, why: &Refusal) -> http::Response {
             Some(*last),
         ),
         Refusal::UnknownKey => (&replies.unknown_key, "Unknown API key".to_owned(), None, None),
-        Refusal::OutsideWindow => {
-            (&replies.outside_window, "Timestamp outside the recv window".to_owned(), None, None)
-        }
+        Refusal::OutsideWindow => (&replies.outside_window, "Timestamp outside the recv window".to_owned(), None, None),
         Refusal::Replayed => (&replies.replayed, "Duplicate request".to_owned(), None, None),
         Refusal::Malformed(m) | Refusal::Http(_, m) => (&replies.malformed, m.clone(), None, None),
         Refusal::Internal(m) => (&replies.internal, m.clone(), None, None),
