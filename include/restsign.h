@@ -129,7 +129,8 @@ typedef struct restsign_signer restsign_signer;
 typedef struct restsign_signer_options restsign_signer_options;
 
 /**
- * The details of one check: which key, which nonce, and for a bad signature what was expected.
+ * The details of one check: which key, which nonce, for a bad signature what was expected and
+ * what was received, and for a part that could not be read or did not match, which part.
  * Opaque; reusable (each check overwrites it).
  *
  * Thread safety: one thread at a time.
@@ -140,9 +141,11 @@ typedef struct restsign_verdict restsign_verdict;
  * Checks requests for one scheme against a table of keys (and, when made with
  * `restsign_verifier_new_lookup`, a caller's lookup), with replay protection. Opaque.
  *
- * Thread safety: any number of threads may call `restsign_verifier_check` and
- * `restsign_verifier_add_key` on one verifier at once (each with its own verdict).
- * `restsign_verifier_free` must not race with them. Secrets are wiped when it is freed.
+ * Thread safety: any number of threads may call `restsign_verifier_check`,
+ * `restsign_verifier_check_request`, `restsign_verifier_add_key` and
+ * `restsign_verifier_add_key_passphrase` on one verifier at once (each with its own verdict).
+ * `restsign_verifier_set_window_ms`, `restsign_verifier_set_replay_redis` and
+ * `restsign_verifier_free` must not race with any call on it. Secrets are wiped when it is freed.
  */
 typedef struct restsign_verifier restsign_verifier;
 
@@ -447,7 +450,7 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
 #define RESTSIGN_ERR_NO_KEY 45
 
 /**
- * The verdict has not been through `restsign_verifier_check` yet.
+ * The verdict has not been through `restsign_verifier_check` or `_check_request` yet.
  */
 #define RESTSIGN_ERR_NOT_CHECKED 46
 
@@ -460,6 +463,11 @@ typedef restsign_status (*restsign_key_lookup_fn)(void *user_data,
  * Correctly signed and inside its window, but this very request was accepted before (a replay).
  */
 #define RESTSIGN_ERR_REPLAYED 48
+
+/**
+ * The verdict names no part of the request (only a part missing, unreadable or not matching does).
+ */
+#define RESTSIGN_ERR_NO_PART 49
 
 /**
  * Redis could not be reached: connection refused or closed, socket missing, server gone.
@@ -1283,6 +1291,48 @@ restsign_status restsign_verifier_add_key(const restsign_verifier *v,
                                           size_t secret_len);
 
 /**
+ * Adds a key with its passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin), or replaces
+ * its secret and passphrase (its replay state is kept). `restsign_verifier_check_request` then
+ * refuses a request that carries another passphrase (`RESTSIGN_ERR_BAD_SIGNATURE`, part
+ * `passphrase`), and recipes that sign the passphrase (KuCoin) sign this one. For recipes
+ * without a passphrase it is ignored. Errors as for `restsign_verifier_add_key`, plus
+ * `RESTSIGN_ERR_INVALID_PASSPHRASE` (control characters).
+ *
+ * `passphrase` NULL with 0 is the same as `restsign_verifier_add_key`, which for a recipe that
+ * needs a passphrase currently answers `RESTSIGN_ERR_INVALID_PASSPHRASE` (so does
+ * `restsign_verifier_new`, which adds its key that way): make such a verifier with
+ * `restsign_verifier_new_lookup` and add its keys here.
+ *
+ * # Safety
+ * `v` NULL or live; `key`/`secret`/`passphrase` valid for their lengths.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_add_key_passphrase(const restsign_verifier *v,
+                                                     const char *key,
+                                                     size_t key_len,
+                                                     const char *secret,
+                                                     size_t secret_len,
+                                                     const char *passphrase,
+                                                     size_t passphrase_len);
+
+/**
+ * Sets how far, in milliseconds either way, a request's timestamp may be from the server's clock
+ * for `restsign_verifier_check_request` (else `RESTSIGN_ERR_OUTSIDE_WINDOW`), replacing the
+ * recipe's window and any window a client asks for (Binance's `recvWindow`). It is also how long
+ * an accepted request is remembered to refuse its replay (`RESTSIGN_ERR_REPLAYED`), including for
+ * recipes that sign no timestamp and no nonce. Nonce recipes (Kraken) are not affected.
+ *
+ * Call it right after making the verifier, before any other thread uses it: it must not run
+ * at the same time as any other call on `v`.
+ *
+ * # Safety
+ * `v` NULL or live and not in use by another thread.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_set_window_ms(restsign_verifier *v,
+                                                uint64_t ms);
+
+/**
  * Checks one received request.
  *
  * `method` is the HTTP method (NUL-terminated); `path` the URL path without `?query` (for
@@ -1314,6 +1364,53 @@ restsign_status restsign_verifier_check(const restsign_verifier *v,
                                         const char *payload,
                                         size_t payload_len,
                                         restsign_verdict *verdict);
+
+/**
+ * Checks one whole received request against the verifier's recipe, any recipe (the ones
+ * `restsign_verifier_check` answers `RESTSIGN_ERR_VERIFY_UNSUPPORTED` for too: timestamps,
+ * passphrases, signature parameters, JWTs, JSON envelopes).
+ *
+ * `method` is the HTTP method (NUL-terminated); `target` the request target as received, the
+ * path with `?query` when there is one (`target_len` bytes); `headers` the request's header lines
+ * as `Name: value\r\n` (or `\n`), names in any case, all of them or at least the recipe's (others
+ * are ignored; a recipe header given twice is malformed); `body` the exact bytes received (for
+ * mtgox-stream the base64 signed call). Each of them may be NULL with length 0.
+ *
+ * The recipe is read backwards: every header and parameter it describes gives back the key,
+ * timestamp, nonce, passphrase and signature the client used; the signature is then recomputed
+ * over the bytes as received and compared in constant time (hex in either case and base64 with
+ * line breaks pass), parts computed from the request (Upbit's query hash) are compared, and only
+ * then is the replay state moved. Recipes with a nonce (Kraken) accept each nonce once and only
+ * rising, as `restsign_verifier_check` does (`RESTSIGN_ERR_STALE_NONCE`). Recipes with a timestamp
+ * refuse one outside the window around the server's clock (the recipe's, the one the request
+ * asks for up to the recipe's cap, or the one given to `restsign_verifier_set_window_ms`:
+ * `RESTSIGN_ERR_OUTSIDE_WINDOW`) and the same request a second time while it is remembered
+ * (`RESTSIGN_ERR_REPLAYED`); so do recipes with neither, for the window after first acceptance.
+ *
+ * Returns `RESTSIGN_OK` for a request correctly signed by a known key and fresh (it is then
+ * recorded), else the verdict's status: `RESTSIGN_ERR_BAD_SIGNATURE` (also for a computed part
+ * that does not match, or a passphrase other than the key's), `RESTSIGN_ERR_STALE_NONCE`,
+ * `RESTSIGN_ERR_OUTSIDE_WINDOW`, `RESTSIGN_ERR_REPLAYED`, `RESTSIGN_ERR_MALFORMED` (a part
+ * missing or unreadable: `restsign_verdict_part` names it, `restsign_verdict_reason` says why) or
+ * `RESTSIGN_ERR_UNKNOWN_KEY`. Argument errors, `RESTSIGN_ERR_KEY_LOOKUP_FAILED`,
+ * `RESTSIGN_ERR_REPLAY_MEMORY_FULL` (too many recent requests remembered), state-file and Redis
+ * errors (70 to 79) have their own codes, are not verdicts about the request, and record
+ * nothing. `verdict` (may be NULL) receives the details. The result must be used.
+ *
+ * # Safety
+ * `v` NULL or live; `method` NULL or NUL-terminated; `target`/`headers`/`body` valid for their
+ * lengths (or NULL with length 0); `verdict` NULL or a live verdict used by this thread only.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verifier_check_request(const restsign_verifier *v,
+                                                const char *method,
+                                                const char *target,
+                                                size_t target_len,
+                                                const char *headers,
+                                                size_t headers_len,
+                                                const char *body,
+                                                size_t body_len,
+                                                restsign_verdict *verdict);
 
 /**
  * Releases a verifier. NULL is a no-op.
@@ -1357,8 +1454,9 @@ restsign_status restsign_verdict_status(const restsign_verdict *verdict);
 const char *restsign_verdict_reason(const restsign_verdict *verdict);
 
 /**
- * The key the last check was about (valid, stale, bad signature or unknown), under the text
- * buffer contract; for mtgox-stream the UUID in lower case. `RESTSIGN_ERR_NO_KEY` if none.
+ * The key the last check was about (valid, stale, replayed, outside its window, bad signature,
+ * mismatched part or unknown), under the text buffer contract; for mtgox-stream the UUID in lower
+ * case. `RESTSIGN_ERR_NO_KEY` if none (a malformed request, or the check did not run).
  *
  * # Safety
  * `verdict` NULL or live; `out` valid for `out_cap` bytes (or NULL with 0); `out_len` NULL or writable.
@@ -1383,9 +1481,12 @@ restsign_status restsign_verdict_nonce(const restsign_verdict *verdict,
 
 /**
  * After `RESTSIGN_ERR_BAD_SIGNATURE`: the exact bytes the client should have signed (they may
- * contain NUL, e.g. mtgox-v2's separator: use `*out_len`), under the text buffer contract.
- * For the server's log only; never send it to the client. `RESTSIGN_ERR_NO_EXPECTED` for any
- * other verdict.
+ * contain NUL, e.g. mtgox-v2's separator: use `*out_len`), under the text buffer contract. When
+ * the signature matched but a part computed from the request did not (`restsign_verdict_part`
+ * names it: Upbit's query hash, KuCoin's signed passphrase), what that part should have been
+ * instead (for a passphrase other than the key's, a placeholder: the key's passphrase is never
+ * given out). For the server's log only; never send it to the client.
+ * `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
  *
  * # Safety
  * As for `restsign_verdict_key`.
@@ -1399,7 +1500,8 @@ restsign_status restsign_verdict_expected_message(const restsign_verdict *verdic
 /**
  * After `RESTSIGN_ERR_BAD_SIGNATURE`: the signature text the client should have sent (for
  * mtgox-stream the whole signed call). For the server's log only: sending it to the client would
- * sign requests for anyone. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
+ * sign requests for anyone. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict, including a
+ * mismatched part (the signature matched; see `restsign_verdict_expected_message`).
  *
  * # Safety
  * As for `restsign_verdict_key`.
@@ -1409,6 +1511,42 @@ restsign_status restsign_verdict_expected_signature(const restsign_verdict *verd
                                                     char *out,
                                                     size_t out_cap,
                                                     size_t *out_len);
+
+/**
+ * After `RESTSIGN_ERR_BAD_SIGNATURE`: what the request carried, as received, under the text
+ * buffer contract (the bytes may contain NUL: use `*out_len`). For a wrong signature, the
+ * signature text (for mtgox-stream the whole signed call); for a mismatched part
+ * (`restsign_verdict_part` names it), what the request carried there. Beside
+ * `restsign_verdict_expected_signature` or `_expected_message` in the server's log, it shows a
+ * client's encoding mistakes. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
+ *
+ * # Safety
+ * As for `restsign_verdict_key`.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verdict_received_signature(const restsign_verdict *verdict,
+                                                    char *out,
+                                                    size_t out_cap,
+                                                    size_t *out_len);
+
+/**
+ * Which part of the request the last check's verdict is about, under the text buffer contract:
+ * for `RESTSIGN_ERR_MALFORMED` from `restsign_verifier_check_request`, the part missing or
+ * unreadable (`header OK-ACCESS-TIMESTAMP`, `parameter signature`, `body, member nonce`,
+ * `timestamp`; `restsign_verdict_reason` says what is wrong with it); for
+ * `RESTSIGN_ERR_BAD_SIGNATURE` with a correct signature, the computed part that does not match
+ * (`passphrase` for a passphrase other than the key's). `RESTSIGN_ERR_NO_PART` when the verdict
+ * names none (any other verdict, a request malformed as a whole, such as a header line without
+ * a colon, and every verdict of `restsign_verifier_check`).
+ *
+ * # Safety
+ * As for `restsign_verdict_key`.
+ */
+RESTSIGN_MUST_USE
+restsign_status restsign_verdict_part(const restsign_verdict *verdict,
+                                      char *out,
+                                      size_t out_cap,
+                                      size_t *out_len);
 
 #ifdef __cplusplus
 } /* extern "C" */

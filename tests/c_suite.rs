@@ -2,7 +2,7 @@
 //! with `-Wall -Wextra -Wpedantic -Werror`) against the library cargo built for this very run,
 //! and run: `test_api`, `test_errors` and `test_request` (both also under valgrind when it is
 //! installed; `test_request` through the Python re-derivation `tests/request_crosscheck.py`),
-//! `test_nonce`, `test_verify` and `test_recipe` (also under valgrind), `header_cxx` (the header as C++11) and the
+//! `test_nonce`, `test_verify`, `test_verify_request` and `test_recipe` (also under valgrind), `header_cxx` (the header as C++11) and the
 //! Python cross-check `tests/crosscheck.py`. CMake builds and runs the same programs (see CMakeLists.txt).
 //!
 //! Linking is static, against `librestsign.a`: cargo builds the staticlib and the cdylib in the
@@ -153,6 +153,15 @@ fn test_nonce() {
 #[test]
 fn test_verify_and_under_valgrind() {
     let exe = build_with("test_verify.c", &["-pthread"]);
+    run(Command::new(&exe));
+    under_valgrind(&exe);
+}
+
+/// The whole-request verifier from C: four presets signed and checked (valid, replayed, changed,
+/// incomplete, unknown key), Kraken's published example, NULL and empty arguments; under valgrind.
+#[test]
+fn test_verify_request_and_under_valgrind() {
+    let exe = build("test_verify_request.c");
     run(Command::new(&exe));
     under_valgrind(&exe);
 }

@@ -268,6 +268,17 @@ restsign_status restsign_verifier_add_key(const restsign_verifier *v,
                                           const char *secret,
                                           size_t secret_len);
 
+restsign_status restsign_verifier_add_key_passphrase(const restsign_verifier *v,
+                                                     const char *key,
+                                                     size_t key_len,
+                                                     const char *secret,
+                                                     size_t secret_len,
+                                                     const char *passphrase,
+                                                     size_t passphrase_len);
+
+restsign_status restsign_verifier_set_window_ms(restsign_verifier *v,
+                                                uint64_t ms);
+
 restsign_status restsign_verifier_check(const restsign_verifier *v,
                                         const char *method,
                                         const char *path,
@@ -277,6 +288,16 @@ restsign_status restsign_verifier_check(const restsign_verifier *v,
                                         const char *payload,
                                         size_t payload_len,
                                         restsign_verdict *verdict);
+
+restsign_status restsign_verifier_check_request(const restsign_verifier *v,
+                                                const char *method,
+                                                const char *target,
+                                                size_t target_len,
+                                                const char *headers,
+                                                size_t headers_len,
+                                                const char *body,
+                                                size_t body_len,
+                                                restsign_verdict *verdict);
 
 void restsign_verifier_free(restsign_verifier *v);
 
@@ -305,3 +326,13 @@ restsign_status restsign_verdict_expected_signature(const restsign_verdict *verd
                                                     char *out,
                                                     size_t out_cap,
                                                     size_t *out_len);
+
+restsign_status restsign_verdict_received_signature(const restsign_verdict *verdict,
+                                                    char *out,
+                                                    size_t out_cap,
+                                                    size_t *out_len);
+
+restsign_status restsign_verdict_part(const restsign_verdict *verdict,
+                                      char *out,
+                                      size_t out_cap,
+                                      size_t *out_len);

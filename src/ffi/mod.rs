@@ -132,7 +132,7 @@ pub const RESTSIGN_ERR_STATE_CHANGED: restsign_status = 65;
 /// No state directory: neither `$XDG_STATE_HOME` nor a home directory is known.
 pub const RESTSIGN_ERR_STATE_NO_HOME: restsign_status = 66;
 
-// Verdicts of restsign_verifier_check (40 and up).
+// Verdicts of restsign_verifier_check and restsign_verifier_check_request (40 to 49).
 /// The signature does not match the request (the verdict holds what was expected).
 pub const RESTSIGN_ERR_BAD_SIGNATURE: restsign_status = 40;
 /// Correctly signed, but the nonce is not above the last one accepted for this key (a replay).
@@ -145,12 +145,14 @@ pub const RESTSIGN_ERR_UNKNOWN_KEY: restsign_status = 43;
 pub const RESTSIGN_ERR_NO_EXPECTED: restsign_status = 44;
 /// The verdict's request named no key (it was malformed, or the check did not run).
 pub const RESTSIGN_ERR_NO_KEY: restsign_status = 45;
-/// The verdict has not been through `restsign_verifier_check` yet.
+/// The verdict has not been through `restsign_verifier_check` or `_check_request` yet.
 pub const RESTSIGN_ERR_NOT_CHECKED: restsign_status = 46;
 /// Correctly signed, but the timestamp is outside the window around the server's clock.
 pub const RESTSIGN_ERR_OUTSIDE_WINDOW: restsign_status = 47;
 /// Correctly signed and inside its window, but this very request was accepted before (a replay).
 pub const RESTSIGN_ERR_REPLAYED: restsign_status = 48;
+/// The verdict names no part of the request (only a part missing, unreadable or not matching does).
+pub const RESTSIGN_ERR_NO_PART: restsign_status = 49;
 
 // Redis (70 to 79): nonces and replay state shared through a Redis server.
 /// Redis could not be reached: connection refused or closed, socket missing, server gone.
@@ -308,7 +310,12 @@ pub extern "C" fn restsign_strerror(status: restsign_status) -> *const c_char {
         RESTSIGN_ERR_UNKNOWN_KEY => c"unknown API key",
         RESTSIGN_ERR_NO_EXPECTED => c"only a bad-signature verdict carries an expected message and signature",
         RESTSIGN_ERR_NO_KEY => c"the verdict's request named no key",
-        RESTSIGN_ERR_NOT_CHECKED => c"the verdict has not been through restsign_verifier_check yet",
+        RESTSIGN_ERR_NOT_CHECKED => {
+            c"the verdict has not been through a check yet (restsign_verifier_check, _check_request)"
+        }
+        RESTSIGN_ERR_OUTSIDE_WINDOW => c"the request's timestamp is outside the window around the server's clock",
+        RESTSIGN_ERR_REPLAYED => c"replayed request: this very request was accepted before",
+        RESTSIGN_ERR_NO_PART => c"the verdict names no part of the request (only one about a single part does)",
         _ => match CORE_ERRORS.iter().find(|&&e| status_of(e) == status) {
             Some(err) => err.message(),
             None => c"unknown restsign status code",

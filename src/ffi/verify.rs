@@ -2,21 +2,24 @@
 
 use super::*;
 use crate::nonce;
-use crate::verify::{KeyLookupFailed, LookupResult, Received, Verdict, Verifier};
+use crate::verify::{Incoming, KeyLookupFailed, LookupResult, Received, Verdict, Verifier};
 use std::ffi::c_void;
 use zeroize::Zeroizing;
 
 /// Checks requests for one scheme against a table of keys (and, when made with
 /// `restsign_verifier_new_lookup`, a caller's lookup), with replay protection. Opaque.
 ///
-/// Thread safety: any number of threads may call `restsign_verifier_check` and
-/// `restsign_verifier_add_key` on one verifier at once (each with its own verdict).
-/// `restsign_verifier_free` must not race with them. Secrets are wiped when it is freed.
+/// Thread safety: any number of threads may call `restsign_verifier_check`,
+/// `restsign_verifier_check_request`, `restsign_verifier_add_key` and
+/// `restsign_verifier_add_key_passphrase` on one verifier at once (each with its own verdict).
+/// `restsign_verifier_set_window_ms`, `restsign_verifier_set_replay_redis` and
+/// `restsign_verifier_free` must not race with any call on it. Secrets are wiped when it is freed.
 pub struct restsign_verifier {
     _private: [u8; 0],
 }
 
-/// The details of one check: which key, which nonce, and for a bad signature what was expected.
+/// The details of one check: which key, which nonce, for a bad signature what was expected and
+/// what was received, and for a part that could not be read or did not match, which part.
 /// Opaque; reusable (each check overwrites it).
 ///
 /// Thread safety: one thread at a time.
@@ -330,6 +333,84 @@ pub unsafe extern "C" fn restsign_verifier_add_key(
     })
 }
 
+/// Adds a key with its passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin), or replaces
+/// its secret and passphrase (its replay state is kept). `restsign_verifier_check_request` then
+/// refuses a request that carries another passphrase (`RESTSIGN_ERR_BAD_SIGNATURE`, part
+/// `passphrase`), and recipes that sign the passphrase (KuCoin) sign this one. For recipes
+/// without a passphrase it is ignored. Errors as for `restsign_verifier_add_key`, plus
+/// `RESTSIGN_ERR_INVALID_PASSPHRASE` (control characters).
+///
+/// `passphrase` NULL with 0 is the same as `restsign_verifier_add_key`, which for a recipe that
+/// needs a passphrase currently answers `RESTSIGN_ERR_INVALID_PASSPHRASE` (so does
+/// `restsign_verifier_new`, which adds its key that way): make such a verifier with
+/// `restsign_verifier_new_lookup` and add its keys here.
+///
+/// # Safety
+/// `v` NULL or live; `key`/`secret`/`passphrase` valid for their lengths.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_add_key_passphrase(
+    v: *const restsign_verifier,
+    key: *const c_char,
+    key_len: usize,
+    secret: *const c_char,
+    secret_len: usize,
+    passphrase: *const c_char,
+    passphrase_len: usize,
+) -> restsign_status {
+    ffi_boundary!({
+        let verifier = unsafe { verifier_ref(v) }?;
+        let (key, secret) = unsafe { (bytes_arg(key, key_len)?, bytes_arg(secret, secret_len)?) };
+        let passphrase = unsafe { bytes_arg(passphrase, passphrase_len) }?;
+        verifier.add_key_with_passphrase(key, secret, passphrase).map_err(status_of)
+    })
+}
+
+/// Sets how far, in milliseconds either way, a request's timestamp may be from the server's clock
+/// for `restsign_verifier_check_request` (else `RESTSIGN_ERR_OUTSIDE_WINDOW`), replacing the
+/// recipe's window and any window a client asks for (Binance's `recvWindow`). It is also how long
+/// an accepted request is remembered to refuse its replay (`RESTSIGN_ERR_REPLAYED`), including for
+/// recipes that sign no timestamp and no nonce. Nonce recipes (Kraken) are not affected.
+///
+/// Call it right after making the verifier, before any other thread uses it: it must not run
+/// at the same time as any other call on `v`.
+///
+/// # Safety
+/// `v` NULL or live and not in use by another thread.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_set_window_ms(v: *mut restsign_verifier, ms: u64) -> restsign_status {
+    ffi_boundary!({
+        // SAFETY: non-NULL handles are Box<Verifier>; the caller guarantees no other use meanwhile.
+        let verifier = unsafe { v.cast::<Verifier>().as_mut() }.ok_or(RESTSIGN_ERR_NULL_HANDLE)?;
+        verifier.set_window_ms(ms);
+        Ok(())
+    })
+}
+
+/// Runs one check and files its outcome in `verdict` (when not NULL): the status, and the verdict
+/// when the check reached one. Returns the status as a `Result` for `ffi_boundary!`. The verdict
+/// reads `RESTSIGN_ERR_INTERNAL` if the check panics.
+///
+/// # Safety
+/// `verdict` NULL or a live verdict used by this thread only.
+unsafe fn check_into(
+    verdict: *mut restsign_verdict,
+    check: impl FnOnce() -> Result<Verdict, restsign_status>,
+) -> Result<(), restsign_status> {
+    // SAFETY: non-NULL verdicts are Box<VerdictHandle>, used by this thread only.
+    let mut slot = unsafe { verdict.cast::<VerdictHandle>().as_mut() };
+    if let Some(slot) = slot.as_deref_mut() {
+        *slot = VerdictHandle { status: RESTSIGN_ERR_INTERNAL, verdict: None };
+    }
+    let outcome = check();
+    let status = outcome.as_ref().map_or_else(|&s| s, status_of_verdict);
+    if let Some(slot) = slot {
+        *slot = VerdictHandle { status, verdict: outcome.ok() };
+    }
+    if status == RESTSIGN_OK { Ok(()) } else { Err(status) }
+}
+
 /// Checks one received request.
 ///
 /// `method` is the HTTP method (NUL-terminated); `path` the URL path without `?query` (for
@@ -364,27 +445,83 @@ pub unsafe extern "C" fn restsign_verifier_check(
     verdict: *mut restsign_verdict,
 ) -> restsign_status {
     ffi_boundary!({
-        // SAFETY: non-NULL verdicts are Box<VerdictHandle>, used by this thread only.
-        let mut slot = unsafe { verdict.cast::<VerdictHandle>().as_mut() };
-        if let Some(slot) = slot.as_deref_mut() {
-            *slot = VerdictHandle { status: RESTSIGN_ERR_INTERNAL, verdict: None };
+        unsafe {
+            check_into(verdict, || {
+                let verifier = verifier_ref(v)?;
+                let method = str_arg(method, RESTSIGN_ERR_INVALID_METHOD)?;
+                let path = bytes_arg(path, path_len)?;
+                let headers = bytes_arg(headers, headers_len)?;
+                let payload = bytes_arg(payload, payload_len)?;
+                match Received::new(method, path, payload).with_header_block(verifier.scheme(), headers) {
+                    Ok(received) => verifier.check(&received).map_err(status_of),
+                    Err(malformed) => Ok(Verdict::Malformed(malformed)),
+                }
+            })
         }
-        let outcome = (|| {
-            let verifier = unsafe { verifier_ref(v) }?;
-            let method = unsafe { str_arg(method, RESTSIGN_ERR_INVALID_METHOD) }?;
-            let path = unsafe { bytes_arg(path, path_len) }?;
-            let headers = unsafe { bytes_arg(headers, headers_len) }?;
-            let payload = unsafe { bytes_arg(payload, payload_len) }?;
-            match Received::new(method, path, payload).with_header_block(verifier.scheme(), headers) {
-                Ok(received) => verifier.check(&received).map_err(status_of),
-                Err(malformed) => Ok(Verdict::Malformed(malformed)),
-            }
-        })();
-        let status = outcome.as_ref().map_or_else(|&s| s, status_of_verdict);
-        if let Some(slot) = slot {
-            *slot = VerdictHandle { status, verdict: outcome.ok() };
+    })
+}
+
+/// Checks one whole received request against the verifier's recipe, any recipe (the ones
+/// `restsign_verifier_check` answers `RESTSIGN_ERR_VERIFY_UNSUPPORTED` for too: timestamps,
+/// passphrases, signature parameters, JWTs, JSON envelopes).
+///
+/// `method` is the HTTP method (NUL-terminated); `target` the request target as received, the
+/// path with `?query` when there is one (`target_len` bytes); `headers` the request's header lines
+/// as `Name: value\r\n` (or `\n`), names in any case, all of them or at least the recipe's (others
+/// are ignored; a recipe header given twice is malformed); `body` the exact bytes received (for
+/// mtgox-stream the base64 signed call). Each of them may be NULL with length 0.
+///
+/// The recipe is read backwards: every header and parameter it describes gives back the key,
+/// timestamp, nonce, passphrase and signature the client used; the signature is then recomputed
+/// over the bytes as received and compared in constant time (hex in either case and base64 with
+/// line breaks pass), parts computed from the request (Upbit's query hash) are compared, and only
+/// then is the replay state moved. Recipes with a nonce (Kraken) accept each nonce once and only
+/// rising, as `restsign_verifier_check` does (`RESTSIGN_ERR_STALE_NONCE`). Recipes with a timestamp
+/// refuse one outside the window around the server's clock (the recipe's, the one the request
+/// asks for up to the recipe's cap, or the one given to `restsign_verifier_set_window_ms`:
+/// `RESTSIGN_ERR_OUTSIDE_WINDOW`) and the same request a second time while it is remembered
+/// (`RESTSIGN_ERR_REPLAYED`); so do recipes with neither, for the window after first acceptance.
+///
+/// Returns `RESTSIGN_OK` for a request correctly signed by a known key and fresh (it is then
+/// recorded), else the verdict's status: `RESTSIGN_ERR_BAD_SIGNATURE` (also for a computed part
+/// that does not match, or a passphrase other than the key's), `RESTSIGN_ERR_STALE_NONCE`,
+/// `RESTSIGN_ERR_OUTSIDE_WINDOW`, `RESTSIGN_ERR_REPLAYED`, `RESTSIGN_ERR_MALFORMED` (a part
+/// missing or unreadable: `restsign_verdict_part` names it, `restsign_verdict_reason` says why) or
+/// `RESTSIGN_ERR_UNKNOWN_KEY`. Argument errors, `RESTSIGN_ERR_KEY_LOOKUP_FAILED`,
+/// `RESTSIGN_ERR_REPLAY_MEMORY_FULL` (too many recent requests remembered), state-file and Redis
+/// errors (70 to 79) have their own codes, are not verdicts about the request, and record
+/// nothing. `verdict` (may be NULL) receives the details. The result must be used.
+///
+/// # Safety
+/// `v` NULL or live; `method` NULL or NUL-terminated; `target`/`headers`/`body` valid for their
+/// lengths (or NULL with length 0); `verdict` NULL or a live verdict used by this thread only.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verifier_check_request(
+    v: *const restsign_verifier,
+    method: *const c_char,
+    target: *const c_char,
+    target_len: usize,
+    headers: *const c_char,
+    headers_len: usize,
+    body: *const c_char,
+    body_len: usize,
+    verdict: *mut restsign_verdict,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe {
+            check_into(verdict, || {
+                let verifier = verifier_ref(v)?;
+                let method = str_arg(method, RESTSIGN_ERR_INVALID_METHOD)?;
+                let target = bytes_arg(target, target_len)?;
+                let headers = bytes_arg(headers, headers_len)?;
+                let body = bytes_arg(body, body_len)?;
+                match Incoming::new(method, target, body).header_block(headers) {
+                    Ok(incoming) => verifier.check_request(&incoming).map_err(status_of),
+                    Err(malformed) => Ok(Verdict::Malformed(malformed)),
+                }
+            })
         }
-        if status == RESTSIGN_OK { Ok(()) } else { Err(status) }
     })
 }
 
@@ -480,8 +617,9 @@ unsafe fn verdict_text(
     }
 }
 
-/// The key the last check was about (valid, stale, bad signature or unknown), under the text
-/// buffer contract; for mtgox-stream the UUID in lower case. `RESTSIGN_ERR_NO_KEY` if none.
+/// The key the last check was about (valid, stale, replayed, outside its window, bad signature,
+/// mismatched part or unknown), under the text buffer contract; for mtgox-stream the UUID in lower
+/// case. `RESTSIGN_ERR_NO_KEY` if none (a malformed request, or the check did not run).
 ///
 /// # Safety
 /// `verdict` NULL or live; `out` valid for `out_cap` bytes (or NULL with 0); `out_len` NULL or writable.
@@ -532,9 +670,12 @@ pub unsafe extern "C" fn restsign_verdict_nonce(verdict: *const restsign_verdict
 }
 
 /// After `RESTSIGN_ERR_BAD_SIGNATURE`: the exact bytes the client should have signed (they may
-/// contain NUL, e.g. mtgox-v2's separator: use `*out_len`), under the text buffer contract.
-/// For the server's log only; never send it to the client. `RESTSIGN_ERR_NO_EXPECTED` for any
-/// other verdict.
+/// contain NUL, e.g. mtgox-v2's separator: use `*out_len`), under the text buffer contract. When
+/// the signature matched but a part computed from the request did not (`restsign_verdict_part`
+/// names it: Upbit's query hash, KuCoin's signed passphrase), what that part should have been
+/// instead (for a passphrase other than the key's, a placeholder: the key's passphrase is never
+/// given out). For the server's log only; never send it to the client.
+/// `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
 ///
 /// # Safety
 /// As for `restsign_verdict_key`.
@@ -559,7 +700,8 @@ pub unsafe extern "C" fn restsign_verdict_expected_message(
 
 /// After `RESTSIGN_ERR_BAD_SIGNATURE`: the signature text the client should have sent (for
 /// mtgox-stream the whole signed call). For the server's log only: sending it to the client would
-/// sign requests for anyone. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
+/// sign requests for anyone. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict, including a
+/// mismatched part (the signature matched; see `restsign_verdict_expected_message`).
 ///
 /// # Safety
 /// As for `restsign_verdict_key`.
@@ -576,6 +718,63 @@ pub unsafe extern "C" fn restsign_verdict_expected_signature(
             verdict_text(verdict, out, out_cap, out_len, |v| match v {
                 Some(Verdict::BadSignature { expected_signature, .. }) => Ok(expected_signature.as_bytes()),
                 _ => Err(RESTSIGN_ERR_NO_EXPECTED),
+            })
+        }
+    })
+}
+
+/// After `RESTSIGN_ERR_BAD_SIGNATURE`: what the request carried, as received, under the text
+/// buffer contract (the bytes may contain NUL: use `*out_len`). For a wrong signature, the
+/// signature text (for mtgox-stream the whole signed call); for a mismatched part
+/// (`restsign_verdict_part` names it), what the request carried there. Beside
+/// `restsign_verdict_expected_signature` or `_expected_message` in the server's log, it shows a
+/// client's encoding mistakes. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
+///
+/// # Safety
+/// As for `restsign_verdict_key`.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_received_signature(
+    verdict: *const restsign_verdict,
+    out: *mut c_char,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe {
+            verdict_text(verdict, out, out_cap, out_len, |v| match v {
+                Some(Verdict::BadSignature { received_signature, .. }) => Ok(received_signature),
+                Some(Verdict::Mismatch { received, .. }) => Ok(received),
+                _ => Err(RESTSIGN_ERR_NO_EXPECTED),
+            })
+        }
+    })
+}
+
+/// Which part of the request the last check's verdict is about, under the text buffer contract:
+/// for `RESTSIGN_ERR_MALFORMED` from `restsign_verifier_check_request`, the part missing or
+/// unreadable (`header OK-ACCESS-TIMESTAMP`, `parameter signature`, `body, member nonce`,
+/// `timestamp`; `restsign_verdict_reason` says what is wrong with it); for
+/// `RESTSIGN_ERR_BAD_SIGNATURE` with a correct signature, the computed part that does not match
+/// (`passphrase` for a passphrase other than the key's). `RESTSIGN_ERR_NO_PART` when the verdict
+/// names none (any other verdict, a request malformed as a whole, such as a header line without
+/// a colon, and every verdict of `restsign_verifier_check`).
+///
+/// # Safety
+/// As for `restsign_verdict_key`.
+#[must_use]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn restsign_verdict_part(
+    verdict: *const restsign_verdict,
+    out: *mut c_char,
+    out_cap: usize,
+    out_len: *mut usize,
+) -> restsign_status {
+    ffi_boundary!({
+        unsafe {
+            verdict_text(verdict, out, out_cap, out_len, |v| match v {
+                Some(Verdict::Unreadable { part, .. } | Verdict::Mismatch { part, .. }) => Ok(part.as_bytes()),
+                _ => Err(RESTSIGN_ERR_NO_PART),
             })
         }
     })

@@ -333,6 +333,11 @@ impl Verifier {
         self
     }
 
+    /// [`Verifier::with_window_ms`] in place (for the C API, whose handle is already made).
+    pub fn set_window_ms(&mut self, window_ms: u64) {
+        self.window_ms = Some(window_ms);
+    }
+
     /// Reads the time (milliseconds since the epoch) from `clock` instead of the system clock.
     pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Verifier {
         self.clock = Arc::new(clock);

@@ -283,7 +283,7 @@ final class Status
     public const ERR_NO_KEY = 45;
 
     /**
-     * The verdict has not been through `restsign_verifier_check` yet.
+     * The verdict has not been through `restsign_verifier_check` or `_check_request` yet.
      */
     public const ERR_NOT_CHECKED = 46;
 
@@ -296,6 +296,11 @@ final class Status
      * Correctly signed and inside its window, but this very request was accepted before (a replay).
      */
     public const ERR_REPLAYED = 48;
+
+    /**
+     * The verdict names no part of the request (only a part missing, unreadable or not matching does).
+     */
+    public const ERR_NO_PART = 49;
 
     /**
      * Redis could not be reached: connection refused or closed, socket missing, server gone.

@@ -60,9 +60,10 @@ use constant {
     ERR_UNKNOWN_KEY              => 43,    # The verifier knows no secret for the request's key.
     ERR_NO_EXPECTED              => 44,    # Only a verdict of `RESTSIGN_ERR_BAD_SIGNATURE` carries an expected message and signature.
     ERR_NO_KEY                   => 45,    # The verdict's request named no key (it was malformed, or the check did not run).
-    ERR_NOT_CHECKED              => 46,    # The verdict has not been through `restsign_verifier_check` yet.
+    ERR_NOT_CHECKED              => 46,    # The verdict has not been through `restsign_verifier_check` or `_check_request` yet.
     ERR_OUTSIDE_WINDOW           => 47,    # Correctly signed, but the timestamp is outside the window around the server's clock.
     ERR_REPLAYED                 => 48,    # Correctly signed and inside its window, but this very request was accepted before (a replay).
+    ERR_NO_PART                  => 49,    # The verdict names no part of the request (only a part missing, unreadable or not matching does).
     ERR_REDIS_UNAVAILABLE        => 70,    # Redis could not be reached: connection refused or closed, socket missing, server gone.
     ERR_REDIS_TIMEOUT            => 71,    # Redis did not answer within the timeout (connect, read or write; 1 s unless the URL sets `timeout_ms`).
     ERR_REDIS_AUTH               => 72,    # Redis refused the credentials: wrong or missing password, unknown user, or no permission.
@@ -96,7 +97,7 @@ our @STATUS = qw(
     ERR_REPLAY_MEMORY_FULL ERR_STATE_NOT_OWNED ERR_STATE_WRITABLE_BY_OTHERS
     ERR_STATE_GROUP_WRITABLE ERR_STATE_SYMLINK ERR_STATE_NOT_REGULAR ERR_STATE_CHANGED
     ERR_STATE_NO_HOME ERR_BAD_SIGNATURE ERR_STALE_NONCE ERR_MALFORMED ERR_UNKNOWN_KEY
-    ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED ERR_OUTSIDE_WINDOW ERR_REPLAYED
+    ERR_NO_EXPECTED ERR_NO_KEY ERR_NOT_CHECKED ERR_OUTSIDE_WINDOW ERR_REPLAYED ERR_NO_PART
     ERR_REDIS_UNAVAILABLE ERR_REDIS_TIMEOUT ERR_REDIS_AUTH ERR_REDIS_SCRIPT ERR_REDIS_BAD_VALUE
     ERR_REDIS_URL ERR_REDIS_TLS_UNSUPPORTED ERR_REDIS_UNIT_MISMATCH ERR_REDIS_NOT_BUILT
     ERR_REDIS_SERVER
