@@ -161,6 +161,36 @@ def test_coinex_restsign_post_without_body():
     assert got["headers"]["x-coinex-sign"] == hmac_hex(COINEX_SECRET, "POST/v2/spot/cancel-all-order" + str(COINEX_TS))
 
 
+def restsign_verify(*args):
+    """`restsign verify` (the release build) -> (exit code, what it printed)."""
+    import subprocess
+    exe = os.path.join(ROOT, "target", "release", "restsign")
+    done = subprocess.run([exe, "verify", *args], capture_output=True, text=True, timeout=30)
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_bitmex_documented_requests_pass_the_verifier():
+    # The documentation's three requests, with their published signatures, as a server receives
+    # them; the server's clock at the time of signing (expires minus the preset's offset). The
+    # query keeps the documentation client's '+' for the space: the verifier signs what was sent.
+    for verb, path, expires, data, documented in BITMEX_DOCUMENTED:
+        args = ["--scheme=bitmex", "--key=" + BITMEX_KEY, "--secret=" + BITMEX_SECRET, "--method=" + verb,
+                "--path=" + path, "--header=api-key: " + BITMEX_KEY, "--header=api-expires: " + str(expires),
+                "--header=api-signature: " + documented, "--now=" + str((expires - BITMEX_EXPIRES_AFTER) * 1000)]
+        if data:
+            args.append("--body=" + data)
+        code, out = restsign_verify(*args)
+        assert code == 0 and out.startswith("valid"), (path, out)
+        # One digit of the signature changed: refused, with the message the server expected.
+        bad = documented[:-1] + ("0" if documented[-1] != "0" else "1")
+        code, out = restsign_verify(*[a if not a.startswith("--header=api-signature") else "--header=api-signature: " + bad for a in args])
+        assert code == 1 and "invalid signature" in out, (path, out)
+        # Past its expiry (plus the window): refused as outside the window.
+        late = [a if not a.startswith("--now=") else "--now=" + str((expires + 60) * 1000) for a in args]
+        code, out = restsign_verify(*late)
+        assert code == 1 and "outside" in out, (path, out)
+
+
 if __name__ == "__main__":
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
     passed = failed = 0
