@@ -67,10 +67,15 @@ inline std::error_code make_error_code(restsign_status status) noexcept {
     return std::error_code(status, category());
 }
 
-/** Whether a status is a verifier's verdict on the request (not an argument or state error). */
+/**
+ * Whether a status is a verifier's verdict on the request (not an argument, key lookup, replay
+ * memory, state or Redis error): RESTSIGN_ERR_BAD_SIGNATURE, _STALE_NONCE, _MALFORMED,
+ * _UNKNOWN_KEY, and from check_request also _OUTSIDE_WINDOW and _REPLAYED.
+ */
 inline bool is_rejection(restsign_status status) noexcept {
     return status == RESTSIGN_ERR_BAD_SIGNATURE || status == RESTSIGN_ERR_STALE_NONCE ||
-           status == RESTSIGN_ERR_MALFORMED || status == RESTSIGN_ERR_UNKNOWN_KEY;
+           status == RESTSIGN_ERR_MALFORMED || status == RESTSIGN_ERR_UNKNOWN_KEY ||
+           status == RESTSIGN_ERR_OUTSIDE_WINDOW || status == RESTSIGN_ERR_REPLAYED;
 }
 
 #if RESTSIGN_HPP_EXCEPTIONS
@@ -201,6 +206,49 @@ inline restsign_status check(restsign_status st, std::error_code &ec) noexcept {
         set(ec, st);
     }
     return st;
+}
+
+/** Appends `value` with each line break (and the blanks around it) unfolded to one space, trimmed. */
+inline void append_unfolded(std::string &out, const std::string &value) {
+    std::size_t i = 0, end = value.size();
+    while (i < end && (value[i] == ' ' || value[i] == '\t')) i++;
+    while (end > i && (value[end - 1] == ' ' || value[end - 1] == '\t' || value[end - 1] == '\r' || value[end - 1] == '\n')) end--;
+    std::string v;
+    while (i < end) {
+        char c = value[i];
+        if (c != '\r' && c != '\n') {
+            v += c;
+            i++;
+            continue;
+        }
+        while (!v.empty() && (v[v.size() - 1] == ' ' || v[v.size() - 1] == '\t')) v.erase(v.size() - 1);
+        while (i < end && (value[i] == '\r' || value[i] == '\n' || value[i] == ' ' || value[i] == '\t')) i++;
+        v += ' ';
+    }
+    out += v;
+}
+
+/**
+ * The "Name: value\r\n" block check_request takes, from (name, value) pairs. A line break inside a
+ * value is unfolded to one space (RFC 9110's rule for obs-fold), so that no value makes a header
+ * line of its own; a name that is blank or has ':', CR or LF is std::errc::invalid_argument.
+ */
+template <typename Pairs>
+std::string header_block(const Pairs &pairs, std::error_code &ec) {
+    std::string block;
+    for (const auto &pair : pairs) {
+        const std::string name(pair.first), value(pair.second);
+        if (name.find_first_not_of(" \t") == std::string::npos || name.find_first_of(":\r\n") != std::string::npos) {
+            ec = std::make_error_code(std::errc::invalid_argument);
+            return std::string();
+        }
+        block += name;
+        block += ": ";
+        append_unfolded(block, value);
+        block += "\r\n";
+    }
+    ec.clear();
+    return block;
 }
 
 struct free_nonce { void operator()(restsign_nonce *p) const noexcept { restsign_nonce_free(p); } };
@@ -830,6 +878,15 @@ public:
     std::string expected_message(std::error_code &ec) const { return text(restsign_verdict_expected_message, ec); }
     /** After a bad signature, the signature that should have been sent. Never send it back. */
     std::string expected_signature(std::error_code &ec) const { return text(restsign_verdict_expected_signature, ec); }
+    /** After a bad signature, the signature the request carried (for a mismatched part, what it carried there). */
+    std::string received_signature(std::error_code &ec) const { return text(restsign_verdict_received_signature, ec); }
+    /**
+     * The part of the request the verdict is about (check_request only): for a malformed request
+     * the part missing or unreadable ("header OK-ACCESS-TIMESTAMP"), for a bad signature with a
+     * correct signature the computed part that does not match ("passphrase"). RESTSIGN_ERR_NO_PART
+     * when the verdict names none.
+     */
+    std::string part(std::error_code &ec) const { return text(restsign_verdict_part, ec); }
 #if RESTSIGN_HPP_EXCEPTIONS
     std::string key() const {
         std::error_code ec;
@@ -846,6 +903,14 @@ public:
     std::string expected_signature() const {
         std::error_code ec;
         return detail::or_throw(expected_signature(ec), ec);
+    }
+    std::string received_signature() const {
+        std::error_code ec;
+        return detail::or_throw(received_signature(ec), ec);
+    }
+    std::string part() const {
+        std::error_code ec;
+        return detail::or_throw(part(ec), ec);
     }
 #endif
 
@@ -889,10 +954,59 @@ public:
         detail::check(restsign_verifier_add_key(h_.get(), key.data(), key.size(), secret.data(), secret.size()), ec);
     }
     /**
+     * Adds a key with its passphrase (OKX, KuCoin, Coinbase Exchange, Bitget, Blofin), or replaces
+     * its secret and passphrase (its replay state is kept). check_request then refuses a request
+     * that carries another passphrase (RESTSIGN_ERR_BAD_SIGNATURE, part "passphrase"), and
+     * KuCoin's signed passphrase is signed with this one. A key added without one (create,
+     * add_key) takes the passphrase its request carries, except for KuCoin.
+     */
+    void add_key_with_passphrase(bytes key, bytes secret, bytes passphrase, std::error_code &ec) const noexcept {
+        detail::check(restsign_verifier_add_key_passphrase(h_.get(), key.data(), key.size(), secret.data(), secret.size(),
+                                                           passphrase.data(), passphrase.size()),
+                      ec);
+    }
+    /**
+     * How far, in milliseconds either way, a request's timestamp may be from the server's clock
+     * for check_request (else RESTSIGN_ERR_OUTSIDE_WINDOW), and how long an accepted request is
+     * remembered to refuse its replay (RESTSIGN_ERR_REPLAYED). Call it before any other thread
+     * uses the verifier.
+     */
+    void set_window_ms(uint64_t ms, std::error_code &ec) noexcept {
+        detail::check(restsign_verifier_set_window_ms(h_.get(), ms), ec);
+    }
+    /**
+     * Checks one whole received request against the verifier's recipe, any recipe (timestamps,
+     * passphrases, signature parameters, JWTs too); `out` gets the details. `target` is the path
+     * with "?query" as received, `headers` the received "Name: value\r\n" lines (all of them or at
+     * least the recipe's), `body` the exact bytes received. The code is clear when the request is
+     * correctly signed by a known key and fresh (it is then remembered); a rejection
+     * (is_rejection()) is also RESTSIGN_ERR_OUTSIDE_WINDOW or _REPLAYED, and for a malformed
+     * request out.part() names what is missing.
+     */
+    void check_request(bytes method, bytes target, bytes headers, bytes body, verdict &out, std::error_code &ec) const {
+        std::string storage;
+        const char *m = method.has_nul() ? "" : method.c_str(storage);  // as in check
+        detail::check(restsign_verifier_check_request(h_.get(), m, target.data(), target.size(), headers.data(),
+                                                      headers.size(), body.data(), body.size(), out.native_handle()),
+                      ec);
+    }
+    /**
+     * The same with the headers as (name, value) pairs: a std::map, a std::vector of
+     * std::pair, ... (a line break inside a value is unfolded to a space, as for a folded
+     * header; a bad name is std::errc::invalid_argument).
+     */
+    template <typename Pairs, typename = decltype(std::declval<const Pairs &>().begin()->second)>
+    void check_request(bytes method, bytes target, const Pairs &headers, bytes body, verdict &out, std::error_code &ec) const {
+        std::string block = detail::header_block(headers, ec);
+        if (!ec) check_request(method, target, bytes(block), body, out, ec);
+    }
+    /**
      * Checks one received request; `out` gets the details. The code is clear when it is correctly
      * signed by a known key with a fresh nonce (then recorded); a rejection (is_rejection()) is
      * RESTSIGN_ERR_BAD_SIGNATURE, _STALE_NONCE, _MALFORMED or _UNKNOWN_KEY. `headers` are the
      * received "Name: value\r\n" lines; `payload` the body (or query string, see restsign.h).
+     * Recipes it cannot follow (a timestamp, a passphrase, ...) give RESTSIGN_ERR_VERIFY_UNSUPPORTED:
+     * use check_request.
      */
     void check(bytes method, bytes path, bytes headers, bytes payload, verdict &out, std::error_code &ec) const {
         std::string storage;
@@ -926,6 +1040,28 @@ public:
     void check(bytes method, bytes path, bytes headers, bytes payload, verdict &out) const {
         std::error_code ec;
         check(method, path, headers, payload, out, ec);
+        detail::throw_if(ec);
+    }
+    void add_key_with_passphrase(bytes key, bytes secret, bytes passphrase) const {
+        std::error_code ec;
+        add_key_with_passphrase(key, secret, passphrase, ec);
+        detail::throw_if(ec);
+    }
+    void set_window_ms(uint64_t ms) {
+        std::error_code ec;
+        set_window_ms(ms, ec);
+        detail::throw_if(ec);
+    }
+    /** As above; throws restsign::error for a rejection too (out still has the details). */
+    void check_request(bytes method, bytes target, bytes headers, bytes body, verdict &out) const {
+        std::error_code ec;
+        check_request(method, target, headers, body, out, ec);
+        detail::throw_if(ec);
+    }
+    template <typename Pairs, typename = decltype(std::declval<const Pairs &>().begin()->second)>
+    void check_request(bytes method, bytes target, const Pairs &headers, bytes body, verdict &out) const {
+        std::error_code ec;
+        check_request(method, target, headers, body, out, ec);
         detail::throw_if(ec);
     }
 #endif

@@ -469,6 +469,87 @@ static void test_recipes() {
     CHECK(!ec && err.empty());
 }
 
+// ---- check_request: any recipe, the whole request as received ----
+
+// Kraken's published example (docs.kraken.com, REST API "Authentication"): secret, request and
+// API-Sign as Kraken gives them, checked without restsign having signed anything.
+static const char *const KRAKEN_SECRET = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";
+static const char *const KRAKEN_BODY = "nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25";
+static const std::string KRAKEN_SIGN = "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ==";
+
+static restsign_status check_kraken(const std::string &sign, restsign::verdict &d) {
+    std::error_code ec;
+    restsign::verifier v = restsign::verifier::create("kraken", "kraken-key", KRAKEN_SECRET, ec);  // fresh: a new nonce to it
+    const std::vector<std::pair<std::string, std::string>> headers = {{"API-Key", "kraken-key"}, {"API-Sign", sign}};
+    v.check_request("POST", "/0/private/AddOrder", headers, KRAKEN_BODY, d, ec);
+    return static_cast<restsign_status>(ec.value());
+}
+
+static void test_check_request() {
+    std::error_code ec;
+    restsign::verdict d = restsign::verdict::create(ec);
+    const std::string key = "my-key", secret = "a secret of some length";
+    struct { const char *preset, *path, *removed; bool hex; } cases[] = {
+        {"binance", "/api/v3/order", "X-MBX-APIKEY", true}, {"okx", "/api/v5/trade/order", "OK-ACCESS-TIMESTAMP", false}};
+    for (const auto &c : cases) {
+        const bool okx = std::string(c.preset) == "okx";
+        restsign::signer s = okx ? restsign::signer::from_recipe(c.preset, key, secret, restsign::signer_options().passphrase("okx pass"), ec)
+                                 : restsign::signer::from_recipe(c.preset, key, secret, ec);
+        restsign::request r = s.request("POST", c.path, ec);
+        if (okx) {
+            r.set_json("{\"instId\":\"BTC-USDT\"}", ec);
+        } else {
+            r.param("symbol", "BTCUSDT", ec).param("side", "BUY", ec);
+        }
+        r.sign(ec);
+        CHECK(!ec);
+        restsign::verifier v = restsign::verifier::create(c.preset, key, secret, ec);
+        if (okx) v.add_key_with_passphrase(key, secret, "okx pass", ec);
+        v.set_window_ms(30000, ec);
+        CHECK(!ec);
+        const std::string target = r.target(ec), body = r.body(ec), block = r.header_block(ec);
+        std::map<std::string, std::string> headers = header_map(r.headers(ec));
+
+        v.check_request("POST", target, headers, body, d, ec);
+        CHECK(!ec && d.ok() && d.key(ec) == key);
+        d.part(ec);
+        CHECK_CODE(ec, RESTSIGN_ERR_NO_PART);
+        v.check_request("POST", target, block, body, d, ec);
+        CHECK_CODE(ec, RESTSIGN_ERR_REPLAYED);
+        CHECK(restsign::is_rejection(d.status()));
+
+        std::string changed = body;
+        changed[changed.find("USDT") + 3] = 'C';  // one byte
+        v.check_request("POST", target, block, changed, d, ec);
+        CHECK_CODE(ec, RESTSIGN_ERR_BAD_SIGNATURE);
+        CHECK_EQ(d.received_signature(ec), r.signature(ec));
+        const std::string message = d.expected_message(ec);
+        CHECK(message.find("USDC") != std::string::npos);
+        const std::string tag = hmac(EVP_sha256(), secret, message);  // recomputed with OpenSSL
+        CHECK_EQ(d.expected_signature(ec), c.hex ? hex(tag) : b64(tag));
+
+        headers.erase(c.removed);
+        v.check_request("POST", target, headers, body, d, ec);
+        CHECK_CODE(ec, RESTSIGN_ERR_MALFORMED);
+        CHECK_EQ(d.part(ec), std::string("header ") + c.removed);
+    }
+
+    CHECK(check_kraken(KRAKEN_SIGN, d) == RESTSIGN_OK && d.nonce(ec) == 1616492376594u);
+    // Folded after 76 characters: unfolded to a space, which base64 decoding forgives.
+    CHECK_EQ(check_kraken(KRAKEN_SIGN.substr(0, 76) + "\n " + KRAKEN_SIGN.substr(76), d), RESTSIGN_OK);
+    const std::string changed = "5" + KRAKEN_SIGN.substr(1);
+    CHECK_EQ(check_kraken(changed, d), RESTSIGN_ERR_BAD_SIGNATURE);
+    CHECK_EQ(d.received_signature(ec), changed);
+
+    // A header name that is no token; check refuses recipes it cannot follow.
+    restsign::verifier v = restsign::verifier::create("kraken", "k", KRAKEN_SECRET, ec);
+    v.check_request("POST", "/", std::map<std::string, std::string>{{"API:Key", "k"}}, "", d, ec);
+    CHECK(ec == std::errc::invalid_argument);
+    restsign::verifier::create("okx", "k", "s", ec).check("POST", "/", "", "", d, ec);
+    CHECK_CODE(ec, RESTSIGN_ERR_VERIFY_UNSUPPORTED);
+    CHECK(!restsign::is_rejection(RESTSIGN_ERR_REPLAY_MEMORY_FULL));
+}
+
 #if RESTSIGN_HPP_EXCEPTIONS
 template <typename F>
 static restsign_status thrown(F f) {
@@ -526,6 +607,14 @@ static void test_exceptions() {
     CHECK_EQ(d.expected_message(), body + "x");
     CHECK_EQ(thrown([&] { d.key(); ver.check("POST", "/x", "", "", d); d.key(); }), RESTSIGN_ERR_MALFORMED);
     ver.add_key("L", "T");
+    restsign::verifier kraken("kraken", "kraken-key", KRAKEN_SECRET);
+    kraken.set_window_ms(1000);
+    kraken.check_request("POST", "/0/private/AddOrder", "API-Key: kraken-key\r\nAPI-Sign: " + KRAKEN_SIGN + "\r\n", KRAKEN_BODY, d);
+    CHECK(d.ok() && d.nonce() == 1616492376594u);
+    CHECK_EQ(thrown([&] { kraken.check_request("POST", "/0/private/AddOrder", std::map<std::string, std::string>{{"API-Key", "kraken-key"}}, KRAKEN_BODY, d); }),
+             RESTSIGN_ERR_MALFORMED);
+    CHECK_EQ(d.part(), "header API-Sign");
+    kraken.add_key_with_passphrase("other", "c2VjcmV0", "ignored here");
     CHECK_EQ(thrown([] { restsign::verifier("poloniex", "", "s"); }), RESTSIGN_ERR_INVALID_KEY);
     // The seven seed schemes come first, in order; the presets (recipes) follow.
     const std::vector<std::string> seeds = {"apiauth", "poloniex", "mtgox-v1", "mtgox-v2", "mtgox-stream", "coinpayments", "viabtc"};
@@ -571,6 +660,7 @@ int main() {
     test_errors();
     test_nonces(dir);
     test_verifier(dir);
+    test_check_request();
     test_recipes();
 #if RESTSIGN_HPP_EXCEPTIONS
     test_exceptions();

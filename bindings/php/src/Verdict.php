@@ -5,14 +5,15 @@ declare(strict_types=1);
 namespace Restsign;
 
 /**
- * What one Verifier::check() found, copied out of the library's verdict at once (the verifier
+ * What one Verifier::check() or checkRequest() found, copied out of the library's verdict at once (the verifier
  * reuses its verdict handle). A plain value: nothing to free.
  */
 final class Verdict
 {
     /**
      * @param int         $status             Status::OK, or ERR_BAD_SIGNATURE, ERR_STALE_NONCE,
-     *                                        ERR_MALFORMED, ERR_UNKNOWN_KEY
+     *                                        ERR_MALFORMED, ERR_UNKNOWN_KEY; from checkRequest()
+     *                                        also ERR_OUTSIDE_WINDOW, ERR_REPLAYED
      * @param string      $reason             the library's text: for a malformed request, what is
      *                                        missing or unparseable
      * @param string|null $key                the request's key (null if it named none)
@@ -22,6 +23,16 @@ final class Verdict
      * @param string|null $expectedSignature  after a bad signature: what the client should have
      *                                        sent. For the server's log only: sent back, it would
      *                                        sign requests for anyone.
+     * @param string|null $part               which part of the request the verdict is about
+     *                                        (checkRequest() only): for ERR_MALFORMED the part
+     *                                        missing or unreadable ("header OK-ACCESS-TIMESTAMP",
+     *                                        "parameter signature"; $reason says what is wrong);
+     *                                        for ERR_BAD_SIGNATURE with a correct signature, the
+     *                                        computed part that does not match ("passphrase")
+     * @param string|null $receivedSignature  after a bad signature: the signature the request
+     *                                        carried, as received (for a mismatched part, what it
+     *                                        carried there); beside $expectedSignature in the
+     *                                        server's log it shows a client's encoding mistakes
      */
     public function __construct(
         public readonly int $status,
@@ -30,6 +41,8 @@ final class Verdict
         public readonly ?int $nonce,
         public readonly ?string $expectedMessage,
         public readonly ?string $expectedSignature,
+        public readonly ?string $part = null,
+        public readonly ?string $receivedSignature = null,
     ) {
     }
 
@@ -56,6 +69,8 @@ final class Verdict
             $nonceStatus === Status::OK ? $nonce[0] : null,
             $bad ? self::text('restsign_verdict_expected_message', $verdict, Status::ERR_NO_EXPECTED) : null,
             $bad ? self::text('restsign_verdict_expected_signature', $verdict, Status::ERR_NO_EXPECTED) : null,
+            self::text('restsign_verdict_part', $verdict, Status::ERR_NO_PART),
+            $bad ? self::text('restsign_verdict_received_signature', $verdict, Status::ERR_NO_EXPECTED) : null,
         );
     }
 

@@ -113,6 +113,80 @@ final class VerifierTest extends TestCase
         RequestTest::assertLibraryError(Status::ERR_NONCE_STATE_IO, static fn () => Verifier::shared('poloniex', 'k', 's', '/proc/restsign-cannot-be-here'));
     }
 
+    // Kraken's published example (docs.kraken.com, REST API "Authentication"): secret, request
+    // and API-Sign as Kraken gives them, checked without restsign having signed anything.
+    private const KRAKEN_SECRET = 'kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==';
+    private const KRAKEN_BODY = 'nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25';
+    private const KRAKEN_SIGN = '4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ==';
+
+    /** @return iterable<string, array{string, string, string, string}> */
+    public static function recipeRequests(): iterable
+    {
+        yield 'binance' => ['binance', '/api/v3/order', 'X-MBX-APIKEY', 'hex'];
+        yield 'okx' => ['okx', '/api/v5/trade/order', 'OK-ACCESS-TIMESTAMP', 'base64'];
+    }
+
+    /** @dataProvider recipeRequests */
+    public function testCheckRequestAcceptsThenRefusesReplaysChangesAndMissingHeaders(string $preset, string $path, string $removed, string $encoding): void
+    {
+        [$key, $secret] = ['my-key', 'a secret of some length'];
+        $passphrase = $preset === 'okx' ? 'okx passphrase' : null;
+        $request = Signer::fromRecipe($preset, $key, $secret, $passphrase)->request('POST', $path);
+        $preset === 'binance' ? $request->param('symbol', 'BTCUSDT')->param('side', 'BUY') : $request->setJson('{"instId":"BTC-USDT"}');
+        $request->sign();
+        $verifier = new Verifier($preset, $key, $secret);
+        if ($passphrase !== null) {
+            $verifier->addKeyWithPassphrase($key, $secret, $passphrase);
+        }
+        $named = [];
+        foreach ($request->headers() as $line) {
+            [$name, $value] = explode(': ', $line, 2);
+            $named[$name] = $value;
+        }
+
+        $verdict = $verifier->checkRequest('POST', $request->target(), $named, $request->body());
+        $this->assertSame([Status::OK, $key, null], [$verdict->status, $verdict->key, $verdict->part]);
+        $this->rejected(Status::ERR_REPLAYED, fn () => $verifier->checkRequest('POST', $request->target(), $request->headerBlock(), $request->body()));
+
+        $changed = str_replace(['BTCUSDT', 'BTC-USDT'], ['BTCUSDC', 'BTC-USDC'], $request->body());
+        $bad = $this->rejected(Status::ERR_BAD_SIGNATURE, fn () => $verifier->checkRequest('POST', $request->target(), $request->headers(), $changed));
+        $this->assertSame($request->signature(), $bad->receivedSignature);
+        $this->assertMatchesRegularExpression('/BTCUSDC|BTC-USDC/', (string) $bad->expectedMessage);
+        // What the verifier expected, recomputed with PHP's hash_hmac over the message it reports.
+        $tag = hash_hmac('sha256', (string) $bad->expectedMessage, $secret, true);
+        $this->assertSame($encoding === 'hex' ? bin2hex($tag) : base64_encode($tag), $bad->expectedSignature);
+
+        unset($named[$removed]);
+        $malformed = $this->rejected(Status::ERR_MALFORMED, fn () => $verifier->checkRequest('POST', $request->target(), $named, $request->body()), false);
+        $this->assertSame("header $removed", $malformed->part);
+    }
+
+    public function testCheckRequestAcceptsKrakensPublishedExample(): void
+    {
+        $check = static fn (string $sign): Verdict => (new Verifier('kraken', 'kraken-key', self::KRAKEN_SECRET)) // fresh: the nonce is new to it
+            ->checkRequest('POST', '/0/private/AddOrder', [['API-Key', 'kraken-key'], ['API-Sign', $sign]], self::KRAKEN_BODY);
+        $this->assertSame(1616492376594, $check(self::KRAKEN_SIGN)->nonce);
+        // Wrapped as a folded header: unfolded to a space, which base64 decoding forgives.
+        $this->assertTrue($check(substr(self::KRAKEN_SIGN, 0, 76) . "\n " . substr(self::KRAKEN_SIGN, 76))->ok());
+        $changed = '5' . substr(self::KRAKEN_SIGN, 1);
+        $this->assertSame($changed, $this->rejected(Status::ERR_BAD_SIGNATURE, fn () => $check($changed))->receivedSignature);
+    }
+
+    public function testCheckRequestArguments(): void
+    {
+        $verifier = (new Verifier('kraken', 'k', self::KRAKEN_SECRET))->setWindowMs(5000);
+        $this->expectException(\ValueError::class);
+        $this->expectExceptionMessage('restsign: the window must be milliseconds, not negative, got -1');
+        try {
+            $verifier->checkRequest('POST', '/', ['API:Key' => 'k'], '');
+            $this->fail('a header name with a colon');
+        } catch (\ValueError) {
+        }
+        // Recipes check() cannot follow say so, and point to checkRequest().
+        RequestTest::assertLibraryError(Status::ERR_VERIFY_UNSUPPORTED, static fn () => (new Verifier('okx', 'k', 's'))->check('POST', '/', [], ''));
+        $verifier->setWindowMs(-1);
+    }
+
     /** Runs $check, which must throw a RejectedException with $status; its verdict. */
     private function rejected(int $status, \Closure $check, bool $reasonIsStrerror = true): Verdict
     {

@@ -34,9 +34,10 @@ class RestsignError(Exception):
 
 
 class RejectedError(RestsignError):
-    """A request Verifier.check() refused: `status` is ERR_BAD_SIGNATURE, ERR_STALE_NONCE,
-    ERR_MALFORMED or ERR_UNKNOWN_KEY, str(e) the verdict's reason, and `verdict` the details
-    (key, nonce, and after a bad signature what was expected)."""
+    """A request Verifier.check() or check_request() refused: `status` is ERR_BAD_SIGNATURE,
+    ERR_STALE_NONCE, ERR_MALFORMED or ERR_UNKNOWN_KEY (check_request() also ERR_OUTSIDE_WINDOW,
+    ERR_REPLAYED), str(e) the verdict's reason, and `verdict` the details (key, nonce, the part
+    at fault, and after a bad signature what was expected and what was received)."""
 
     def __init__(self, verdict: "Verdict") -> None:
         super().__init__(verdict.reason, verdict.status)
