@@ -1298,10 +1298,9 @@ restsign_status restsign_verifier_add_key(const restsign_verifier *v,
  * without a passphrase it is ignored. Errors as for `restsign_verifier_add_key`, plus
  * `RESTSIGN_ERR_INVALID_PASSPHRASE` (control characters).
  *
- * `passphrase` NULL with 0 is the same as `restsign_verifier_add_key`, which for a recipe that
- * needs a passphrase currently answers `RESTSIGN_ERR_INVALID_PASSPHRASE` (so does
- * `restsign_verifier_new`, which adds its key that way): make such a verifier with
- * `restsign_verifier_new_lookup` and add its keys here.
+ * `passphrase` NULL with 0 is the same as `restsign_verifier_add_key`: the key then takes the
+ * passphrase each request carries, except where the recipe signs it (KuCoin), whose requests
+ * cannot match without it.
  *
  * # Safety
  * `v` NULL or live; `key`/`secret`/`passphrase` valid for their lengths.
@@ -1373,7 +1372,8 @@ restsign_status restsign_verifier_check(const restsign_verifier *v,
  * `method` is the HTTP method (NUL-terminated); `target` the request target as received, the
  * path with `?query` when there is one (`target_len` bytes); `headers` the request's header lines
  * as `Name: value\r\n` (or `\n`), names in any case, all of them or at least the recipe's (others
- * are ignored; a recipe header given twice is malformed); `body` the exact bytes received (for
+ * are ignored; a recipe header given twice is malformed; a line starting with a space or a tab
+ * continues the header before it); `body` the exact bytes received (for
  * mtgox-stream the base64 signed call). Each of them may be NULL with length 0.
  *
  * The recipe is read backwards: every header and parameter it describes gives back the key,

@@ -52,15 +52,32 @@ impl<'a> Incoming<'a> {
         self
     }
 
-    /// Adds the headers of a block of `Name: value` lines ending in `\r\n` or `\n`.
+    /// Adds the headers of a block of `Name: value` lines ending in `\r\n` or `\n`. A line that
+    /// starts with a space or a tab continues the header before it (HTTP/1.1's obsolete line
+    /// folding, which Perl's LWP still writes for a base64 value with a line break): the value then
+    /// spans the break, which the signature's decoding skips as it skips any whitespace.
     pub fn header_block(mut self, block: &'a [u8]) -> Result<Incoming<'a>, Malformed> {
-        for line in block.split(|&b| b == b'\n') {
+        // Where the value of the last header of this block starts, for a folded line to extend it.
+        let mut last_value_start: Option<usize> = None;
+        let mut at = 0;
+        while at < block.len() {
+            let end = block[at..].iter().position(|&b| b == b'\n').map_or(block.len(), |n| at + n);
+            let line = &block[at..end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let line_start = at;
+            at = end + 1;
             if line.is_empty() {
+                continue;
+            }
+            if line[0] == b' ' || line[0] == b'\t' {
+                let start = last_value_start.ok_or(Malformed::HeaderLine)?;
+                let (_, value) = self.headers.last_mut().expect("this block added it");
+                *value = &block[start..line_start + line.len()];
                 continue;
             }
             let colon = line.iter().position(|&b| b == b':').ok_or(Malformed::HeaderLine)?;
             self.headers.push((&line[..colon], &line[colon + 1..]));
+            last_value_start = Some(line_start + colon + 1);
         }
         Ok(self)
     }
@@ -689,5 +706,19 @@ mod tests {
         let outcome = found.unify(&recipe, authorization, &header, "header Authorization");
         assert!(matches!(outcome, Err(Rejection::Part(_, Malformed::PartForm))));
         assert_eq!(found.splits_left.get(), 0);
+    }
+
+    #[test]
+    fn a_folded_header_line_continues_the_value_before_it() {
+        let block = b"Rest-Key: k\r\nRest-Sign: aGVs\r\n bG8=\r\nOther: x\r\n";
+        let incoming = Incoming::new("POST", b"/", b"").header_block(block).unwrap();
+        assert_eq!(incoming.header_value("Rest-Sign").unwrap(), Some(&b"aGVs\r\n bG8="[..]));
+        assert_eq!(incoming.header_value("Other").unwrap(), Some(&b"x"[..]));
+        let sign = Expr::Encode(TextEncoding::Base64, Box::new(Expr::Token(Token::Tag)));
+        assert_eq!(received_tag(&sign, b"aGVs\r\n bG8="), Some(Some(b"hello".to_vec())));
+        assert_eq!(
+            Incoming::new("POST", b"/", b"").header_block(b" starts folded\r\n").err(),
+            Some(Malformed::HeaderLine)
+        );
     }
 }
