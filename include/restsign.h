@@ -1516,7 +1516,8 @@ restsign_status restsign_verdict_expected_signature(const restsign_verdict *verd
  * After `RESTSIGN_ERR_BAD_SIGNATURE`: what the request carried, as received, under the text
  * buffer contract (the bytes may contain NUL: use `*out_len`). For a wrong signature, the
  * signature text (for mtgox-stream the whole signed call); for a mismatched part
- * (`restsign_verdict_part` names it), what the request carried there. Beside
+ * (`restsign_verdict_part` names it), what the request carried there (for a passphrase, only
+ * its length: passphrases are never given out). Beside
  * `restsign_verdict_expected_signature` or `_expected_message` in the server's log, it shows a
  * client's encoding mistakes. `RESTSIGN_ERR_NO_EXPECTED` for any other verdict.
  *

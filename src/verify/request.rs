@@ -353,13 +353,10 @@ impl Verifier {
         let own = signer.credentials();
         let credentials = match (&found.passphrase, own.passphrase.is_empty()) {
             (Some(sent), false) if !bool::from(sent.ct_eq(&own.passphrase)) => {
-                let part = "passphrase".to_owned();
-                return Ok(Verdict::Mismatch {
-                    key,
-                    part,
-                    expected: b"(the key's passphrase)".to_vec(),
-                    received: sent.clone(),
-                });
+                // Neither passphrase is shown: a near miss in a log would give most of it away.
+                let (part, expected) = ("passphrase".to_owned(), b"(the key's passphrase)".to_vec());
+                let received = format!("(another passphrase, {} bytes)", sent.len()).into_bytes();
+                return Ok(Verdict::Mismatch { key, part, expected, received });
             }
             (Some(sent), true) => {
                 let mut with_sent = own.clone();

@@ -338,7 +338,7 @@ static void okx_passphrase(void) {
     CHECK(restsign_verdict_part(verdict, buf, sizeof buf, &len) == RESTSIGN_OK && same(buf, len, "passphrase"),
           "part %s", buf);
     CHECK(restsign_verdict_received_signature(verdict, buf, sizeof buf, &len) == RESTSIGN_OK
-              && same(buf, len, "another pass"), "received %s", buf);
+              && strstr(buf, "another pass") == NULL, "the request's passphrase is not given out: %s", buf);
     CHECK(restsign_verdict_expected_message(verdict, buf, sizeof buf, &len) == RESTSIGN_OK
               && strstr(buf, p->passphrase) == NULL, "the key's passphrase is not given out: %s", buf);
     /* The key's own passphrase, replaced: now "another pass" is the key's. */
