@@ -355,7 +355,7 @@ impl Verifier {
             (Some(sent), false) if !bool::from(sent.ct_eq(&own.passphrase)) => {
                 // Neither passphrase is shown: a near miss in a log would give most of it away.
                 let (part, expected) = ("passphrase".to_owned(), b"(the key's passphrase)".to_vec());
-                let received = format!("(another passphrase, {} bytes)", sent.len()).into_bytes();
+                let received = format!("(a different passphrase, {} bytes)", sent.len()).into_bytes();
                 return Ok(Verdict::Mismatch { key, part, expected, received });
             }
             (Some(sent), true) => {
