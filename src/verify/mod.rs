@@ -1,9 +1,13 @@
-//! The server side: is this received request signed by a key we know, and is its nonce fresh?
+//! The server side: is this received request signed by a key we know, and is it fresh?
 //!
-//! A [`Verifier`] holds one scheme and the secrets of its keys (a table, a lookup function, or
-//! both). [`Verifier::check`] takes what arrived ([`Received`]: method, URL path, the exact payload
-//! bytes, and the key, nonce and signature headers) and answers a [`Verdict`]. It follows the same
-//! recipe as the signer ([`crate::recipe`]), so what one signs the other accepts.
+//! A [`Verifier`] holds one recipe and the secrets of its keys (a table, a lookup function, or
+//! both). [`Verifier::check_request`] takes a whole request as received ([`Incoming`]: method,
+//! path, query, headers, body) for any recipe and answers a [`Verdict`]; `request.rs` says how it
+//! reads the recipe backwards, `window.rs` how timestamp recipes are kept from replays
+//! (docs/VERIFYING.md has both). The lower-level [`Verifier::check`] below takes the pieces
+//! already picked out ([`Received`]: method, URL path, the exact payload bytes, and the key, nonce
+//! and signature headers) for the recipes that sign only the payload (the seed schemes). Both
+//! follow the same recipe as the signer ([`crate::recipe`]), so what one signs the other accepts.
 //!
 //! Order of the checks, each stopping at the first failure: the request's shape ([`Malformed`]),
 //! the key ([`Verdict::UnknownKey`]), the signature ([`Verdict::BadSignature`], compared in constant
