@@ -191,6 +191,31 @@ def test_bitmex_documented_requests_pass_the_verifier():
         assert code == 1 and "outside" in out, (path, out)
 
 
+def test_coinex_documented_requests_pass_the_verifier():
+    # CoinEx publishes the prepared string, not a signature: Python's hmac signs it here, and the
+    # request goes to `restsign verify` as a server would receive it, at the documented time (the
+    # signature in upper case: hex is compared decoded).
+    query = "market=BTCUSDT&market_type=SPOT&side=buy&page=1&limit=10"
+    cases = [
+        ("GET", COINEX_GET_PATH + "?" + query, "", COINEX_GET_PREPARED),
+        ("POST", "/v2/spot/order", COINEX_POST_BODY, "POST/v2/spot/order" + COINEX_POST_BODY + str(COINEX_TS)),
+    ]
+    for method, target, body, prepared in cases:
+        sign = hmac_hex(COINEX_SECRET, prepared)
+        args = ["--scheme=coinex", "--key=" + COINEX_KEY, "--secret=" + COINEX_SECRET, "--method=" + method,
+                "--path=" + target, "--header=X-COINEX-KEY: " + COINEX_KEY,
+                "--header=X-COINEX-TIMESTAMP: " + str(COINEX_TS), "--header=X-COINEX-SIGN: " + sign.upper(),
+                "--now=" + str(COINEX_TS + 1000)]
+        if body:
+            args.append("--body=" + body)
+        code, out = restsign_verify(*args)
+        assert code == 0 and out.startswith("valid"), (target, out)
+        # The body or the query changed by one character: refused, with the message expected.
+        changed = [a.replace("BTCUSDT", "BTCUSDC") for a in args]
+        code, out = restsign_verify(*changed)
+        assert code == 1 and "invalid signature" in out and "BTCUSDC" in out, (target, out)
+
+
 if __name__ == "__main__":
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
     passed = failed = 0
