@@ -229,15 +229,7 @@ impl<'a> Received<'a> {
     /// Like [`Received::with_headers`], from `Name: value` lines ending in `\r\n` or `\n` (what
     /// `Signer::headers_into` writes).
     pub fn with_header_block(self, scheme: &Recipe, block: &'a [u8]) -> Result<Received<'a>, Malformed> {
-        let mut lines = Vec::new();
-        for line in block.split(|&b| b == b'\n') {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                continue;
-            }
-            let colon = line.iter().position(|&b| b == b':').ok_or(Malformed::HeaderLine)?;
-            lines.push((&line[..colon], &line[colon + 1..]));
-        }
+        let lines = Incoming::new(self.method, b"", b"").header_block(block)?.headers;
         self.with_headers(scheme, lines)
     }
 }
@@ -708,61 +700,22 @@ fn same_signature(scheme: &Recipe, expected: &[u8], received: &[u8]) -> bool {
 
 /// A nonce in decimal ASCII: 1 to 19 digits, at most 2^63 − 1.
 fn parse_nonce(text: &[u8]) -> Result<u64, Malformed> {
-    if text.is_empty() || text.len() > 19 || !text.iter().all(u8::is_ascii_digit) {
-        return Err(Malformed::BadNonce);
-    }
-    let value = text.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0'));
-    if value > MAX_NONCE { Err(Malformed::BadNonce) } else { Ok(value) }
+    window::decimal(text).filter(|&n| n <= MAX_NONCE).ok_or(Malformed::BadNonce)
 }
 
 /// The decoded value of form field `name` in `application/x-www-form-urlencoded` text (a body or a
 /// query string); `None` if absent. A name given twice is ambiguous (servers disagree on which
 /// wins), so it is refused.
 fn form_field(form: &[u8], name: &str) -> Result<Option<Vec<u8>>, Malformed> {
-    let mut found = None;
-    for pair in form.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
-        let (n, v) = match pair.iter().position(|&b| b == b'=') {
-            Some(at) => (&pair[..at], &pair[at + 1..]),
-            None => (pair, &[][..]),
-        };
-        let decode = |t: &[u8]| crate::encode::percent_decode(t, crate::encode::Space::Plus);
-        if decode(n) == name.as_bytes() && found.replace(decode(v)).is_some() {
-            return Err(Malformed::Duplicate);
-        }
-    }
-    Ok(found)
+    let pairs = request::form_pairs(form, crate::encode::Space::Plus);
+    request::only_one(&pairs, name).map(|v| v.map(<[u8]>::to_vec))
 }
 
-/// Member `name` of the JSON object `json`, if present. Not an object, or the member twice: malformed.
+/// Member `name` of the JSON object `json`, if present. Not an object, or a member twice: malformed.
 fn json_member(json: &[u8], name: &str) -> Result<Option<serde_json::Value>, Malformed> {
-    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
-
-    struct Find<'n>(&'n str);
-    impl<'de> Visitor<'de> for Find<'_> {
-        /// The member's value, and whether it appeared more than once.
-        type Value = (Option<serde_json::Value>, bool);
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let (mut found, mut twice) = (None, false);
-            while let Some(key) = map.next_key::<String>()? {
-                if key == self.0 {
-                    twice |= found.replace(map.next_value()?).is_some();
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok((found, twice))
-        }
-    }
-
-    let mut de = serde_json::Deserializer::from_slice(json);
-    let (found, twice) = de.deserialize_map(Find(name)).map_err(|_| Malformed::NotJsonObject)?;
-    de.end().map_err(|_| Malformed::NotJsonObject)?;
-    if twice { Err(Malformed::Duplicate) } else { Ok(found) }
+    let members = request::json_object(json)?;
+    let Some((_, raw)) = members.iter().find(|(n, _)| n == name) else { return Ok(None) };
+    serde_json::from_str(raw.get()).map(Some).map_err(|_| Malformed::NotJsonObject)
 }
 
 #[cfg(test)]

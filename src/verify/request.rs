@@ -326,21 +326,13 @@ impl Verifier {
         for inject in &recipe.inject {
             let place = format!("parameter {}", inject.name);
             let set = if in_query(inject.into, query_method) { &query_pairs } else { &params };
-            let mut named = set.iter().filter(|(n, _)| n == inject.name.as_bytes());
-            let value = named.next().ok_or_else(|| Rejection::Missing(place.clone()))?;
-            if named.next().is_some() {
-                return Err(Malformed::Duplicate.into());
-            }
-            found.unify(recipe, &inject.value, &value.1, &place)?;
+            let value = only_one(set, &inject.name)?.ok_or_else(|| Rejection::Missing(place.clone()))?;
+            found.unify(recipe, &inject.value, value, &place)?;
         }
-        if let Some(name) = &recipe.key_param {
-            let mut named = params.iter().filter(|(n, _)| n == name.as_bytes());
-            if let Some((_, key)) = named.next() {
-                if named.next().is_some() {
-                    return Err(Malformed::Duplicate.into());
-                }
-                bind_once(&mut found.key, key, &format!("parameter {name}"))?;
-            }
+        if let Some(name) = &recipe.key_param
+            && let Some(key) = only_one(&params, name)?
+        {
+            bind_once(&mut found.key, key, &format!("parameter {name}"))?;
         }
 
         let key = self.key_id(found.key.as_deref().filter(|k| !k.is_empty()).ok_or(Malformed::MissingKey)?);
@@ -567,6 +559,14 @@ pub(crate) fn member_text(raw: &RawValue) -> Vec<u8> {
         Ok(text) => text.into_bytes(),
         Err(_) => raw.get().as_bytes().to_vec(),
     }
+}
+
+/// The value of the one parameter called `name`, if any; a name given twice is ambiguous (servers
+/// disagree on which wins), so it is refused.
+pub(crate) fn only_one<'p>(pairs: &'p [Pair], name: &str) -> Result<Option<&'p [u8]>, Malformed> {
+    let mut named = pairs.iter().filter(|(n, _)| n == name.as_bytes()).map(|(_, v)| v.as_slice());
+    let first = named.next();
+    if named.next().is_some() { Err(Malformed::Duplicate) } else { Ok(first) }
 }
 
 /// Form or query text as decoded (name, value) pairs.

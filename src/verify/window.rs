@@ -179,7 +179,7 @@ pub(crate) fn parse_timestamp(format: TimeFormat, offset_s: i64, text: &[u8]) ->
 }
 
 /// 1 to 19 ASCII digits.
-fn decimal(text: &[u8]) -> Option<u64> {
+pub(crate) fn decimal(text: &[u8]) -> Option<u64> {
     if text.is_empty() || text.len() > 19 || !text.iter().all(u8::is_ascii_digit) {
         return None;
     }
